@@ -1,0 +1,10 @@
+//! kiln: neural networks declared inline in Rust, shape-checked and compiled at build time.
+
+pub mod kernels;
+pub mod model;
+pub mod rng;
+pub mod scalar;
+
+pub use model::{GradAt, OutputActivation};
+pub use rng::Rng;
+pub use scalar::Scalar;

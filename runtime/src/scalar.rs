@@ -1,0 +1,115 @@
+//! The element types a model can be built over: `f32` (the default, fast kernels) and `f64`
+//! (gradient checks).
+
+use crate::kernels;
+
+/// A floating-point element type for models, losses and optimizers.
+///
+/// Implemented for `f32` and `f64`. Besides nalgebra's [`RealField`](nalgebra::RealField)
+/// arithmetic it carries the three matrix products every layer is built from, so each type can
+/// route them to its own allocation-free kernels. All matrices are column-major and contiguous.
+pub trait Scalar:
+    nalgebra::RealField + Copy + Default + core::fmt::Display + Send + Sync + 'static
+{
+    /// The type's name as written in Rust source (`"f32"`).
+    const NAME: &'static str;
+
+    /// Converts from `f64`, rounding to nearest.
+    fn of(x: f64) -> Self;
+
+    /// Converts to `f64` exactly.
+    fn to_f64(self) -> f64;
+
+    /// `C[m×n] = A[m×k] · B[k×n]`, or `C += A·B` when `accumulate`.
+    fn gemm_nn(
+        m: usize,
+        n: usize,
+        k: usize,
+        a: &[Self],
+        b: &[Self],
+        c: &mut [Self],
+        accumulate: bool,
+    );
+
+    /// `C[m×n] = A[m×k] · B[n×k]ᵀ`, or `C += A·Bᵀ` when `accumulate`.
+    fn gemm_nt(
+        m: usize,
+        n: usize,
+        k: usize,
+        a: &[Self],
+        b: &[Self],
+        c: &mut [Self],
+        accumulate: bool,
+    );
+
+    /// `C[m×n] = A[k×m]ᵀ · B[k×n]`, or `C += Aᵀ·B` when `accumulate`.
+    fn gemm_tn(
+        m: usize,
+        n: usize,
+        k: usize,
+        a: &[Self],
+        b: &[Self],
+        c: &mut [Self],
+        accumulate: bool,
+    );
+}
+
+macro_rules! impl_scalar {
+    ($t:ident) => {
+        impl Scalar for $t {
+            const NAME: &'static str = stringify!($t);
+
+            #[inline(always)]
+            fn of(x: f64) -> Self {
+                x as $t
+            }
+
+            #[inline(always)]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+
+            #[inline]
+            fn gemm_nn(
+                m: usize,
+                n: usize,
+                k: usize,
+                a: &[Self],
+                b: &[Self],
+                c: &mut [Self],
+                accumulate: bool,
+            ) {
+                kernels::$t::gemm_nn(m, n, k, a, b, c, accumulate)
+            }
+
+            #[inline]
+            fn gemm_nt(
+                m: usize,
+                n: usize,
+                k: usize,
+                a: &[Self],
+                b: &[Self],
+                c: &mut [Self],
+                accumulate: bool,
+            ) {
+                kernels::$t::gemm_nt(m, n, k, a, b, c, accumulate)
+            }
+
+            #[inline]
+            fn gemm_tn(
+                m: usize,
+                n: usize,
+                k: usize,
+                a: &[Self],
+                b: &[Self],
+                c: &mut [Self],
+                accumulate: bool,
+            ) {
+                kernels::$t::gemm_tn(m, n, k, a, b, c, accumulate)
+            }
+        }
+    };
+}
+
+impl_scalar!(f32);
+impl_scalar!(f64);

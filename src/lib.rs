@@ -1,0 +1,1 @@
+//! The kiln workspace suite: examples, integration tests and benchmarks live beside this crate.
