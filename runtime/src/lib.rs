@@ -1,10 +1,18 @@
 //! kiln: neural networks declared inline in Rust, shape-checked and compiled at build time.
 
 pub mod kernels;
+pub mod layers;
 pub mod model;
 pub mod rng;
 pub mod scalar;
 
-pub use model::{GradAt, OutputActivation};
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use kiln_macros::model;
+pub use model::{
+    GradAt, Input, LayerInfo, LossViews, Mode, Model, OutputActivation, ParamInfo, Workspace,
+};
 pub use rng::Rng;
 pub use scalar::Scalar;

@@ -1,0 +1,365 @@
+//! Code generation from a checked [`Model`]: the parameter struct, its workspace, and the
+//! forward, backward and single-sample passes, all with sizes fixed at compile time.
+
+mod summary;
+
+use crate::ir::{Init, Model};
+use crate::layers::{scratch_field, Cx, Scratch};
+use crate::parse::ModelDecl;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+pub fn generate(model: &Model) -> TokenStream {
+    let Model {
+        attrs, vis, name, ..
+    } = model;
+    let ws_name = format_ident!("{}Workspace", name);
+    let input_size = model.input.size();
+    let output_size = model.output().size();
+    let param_count = model.param_count();
+    let input_shape = model.input.dims();
+    let name_str = name.to_string();
+    let summary = summary::summary(model);
+    let last = model.layers.len();
+
+    let cxs: Vec<Cx> = model
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(index, layer)| Cx {
+            index,
+            layer,
+            is_last: index + 1 == last,
+        })
+        .collect();
+
+    // Workspace fields: activations a1..aL (a0 is the caller's input), gradients g0..gL, scratch.
+    let mut fields = Vec::new();
+    let mut inits = Vec::new();
+    for (i, layer) in model.layers.iter().enumerate() {
+        let a = format_ident!("a{}", i + 1);
+        let size = layer.output.size();
+        fields.push(quote!(#a: ::kiln::__private::Box<[T]>));
+        inits.push(quote!(#a: ::kiln::__private::zeroed(#size * capacity)));
+        for scratch in layer.spec.scratch(&layer.input, &layer.output) {
+            match scratch {
+                Scratch::Buffer { name, per_sample } => {
+                    let f = scratch_field(i, name);
+                    fields.push(quote!(#f: ::kiln::__private::Box<[T]>));
+                    inits.push(quote!(#f: ::kiln::__private::zeroed(#per_sample * capacity)));
+                }
+                Scratch::Rng { name } => {
+                    let f = scratch_field(i, name);
+                    let stream = i as u64;
+                    fields.push(quote!(#f: ::kiln::Rng));
+                    inits.push(quote!(#f: ::kiln::Rng::derive(seed, #stream)));
+                }
+            }
+        }
+    }
+    let reseeds: Vec<TokenStream> = model
+        .layers
+        .iter()
+        .enumerate()
+        .flat_map(|(i, layer)| {
+            layer
+                .spec
+                .scratch(&layer.input, &layer.output)
+                .into_iter()
+                .filter_map(move |s| match s {
+                    Scratch::Rng { name } => {
+                        let f = scratch_field(i, name);
+                        let stream = i as u64;
+                        Some(quote!(self.#f = ::kiln::Rng::derive(seed, #stream);))
+                    }
+                    Scratch::Buffer { .. } => None,
+                })
+        })
+        .collect();
+    let mut grads = Vec::new();
+    let mut grad_inits = Vec::new();
+    for i in 0..=last {
+        let g = format_ident!("g{}", i);
+        let size = if i == 0 {
+            input_size
+        } else {
+            model.layers[i - 1].output.size()
+        };
+        grads.push(quote!(#g: ::kiln::__private::Box<[T]>));
+        grad_inits.push(quote!(#g: ::kiln::__private::zeroed(#size * capacity)));
+    }
+
+    let forward: Vec<TokenStream> = cxs.iter().map(|cx| cx.layer.spec.forward(cx)).collect();
+    let backward: Vec<TokenStream> = cxs
+        .iter()
+        .rev()
+        .map(|cx| cx.layer.spec.backward(cx))
+        .collect();
+    let predict: Vec<TokenStream> = cxs.iter().map(|cx| cx.layer.spec.predict(cx)).collect();
+    let h_last = format_ident!("h{}", last);
+    let a_last = format_ident!("a{}", last);
+    let g_last = format_ident!("g{}", last);
+
+    let last_cx = cxs.last().expect("a checked model has layers");
+    let (output_activation, logits) = match (
+        last_cx.layer.spec.output_activation(),
+        last_cx.layer.spec.logits(last_cx),
+    ) {
+        (Some(act), Some(logits)) => (act.output_kind(), logits),
+        (Some(act), None) if !act.is_linear() => (
+            quote!(::kiln::OutputActivation::Other),
+            quote!(&ws.#a_last[..]),
+        ),
+        _ => (
+            quote!(::kiln::OutputActivation::Linear),
+            quote!(&ws.#a_last[..]),
+        ),
+    };
+
+    let inits_params: Vec<TokenStream> = model
+        .layers
+        .iter()
+        .enumerate()
+        .flat_map(|(i, layer)| {
+            layer.params.iter().filter_map(move |p| {
+                let (a, b) = (p.offset, p.offset + p.len());
+                let stream = i as u64;
+                match p.init {
+                    Init::GlorotUniform { fan_in, fan_out } => Some(quote! {
+                        ::kiln::__private::init::glorot_uniform(&mut params[#a..#b], #fan_in, #fan_out, &mut ::kiln::Rng::derive(seed, #stream));
+                    }),
+                    Init::Zeros => None,
+                }
+            })
+        })
+        .collect();
+
+    let layer_infos = model.layers.iter().map(|layer| {
+        let (lname, kind) = (&layer.name, layer.spec.kind());
+        let shape = layer.output.dims();
+        let params = layer.params.iter().map(|p| {
+            let pname = format!("{}.{}", layer.name, p.name);
+            let (shape, tname, tshape) = (&p.shape, p.torch_name, &p.torch_shape);
+            let (offset, len) = (p.offset, p.len());
+            quote!(::kiln::ParamInfo { name: #pname, shape: &[#(#shape),*], torch_name: #tname, torch_shape: &[#(#tshape),*], offset: #offset, len: #len })
+        });
+        quote!(::kiln::LayerInfo { name: #lname, kind: #kind, output_shape: &[#(#shape),*], params: &[#(#params),*] })
+    });
+
+    let doc_ws = format!(
+        "Buffers for batched forward and backward passes of [`{name}`]: every activation, gradient and scratch buffer, allocated once for up to `capacity` samples."
+    );
+
+    quote! {
+        #(#attrs)*
+        #vis struct #name<T: ::kiln::Scalar = f32> {
+            params: ::kiln::__private::Box<[T]>,
+        }
+
+        #[doc = #doc_ws]
+        #vis struct #ws_name<T: ::kiln::Scalar = f32> {
+            capacity: usize,
+            grads: ::kiln::__private::Box<[T]>,
+            #(#fields,)*
+            #(#grads,)*
+        }
+
+        const _: () = {
+            impl #name<f32> {
+                /// A new `f32` model, initialised like Keras (Glorot-uniform kernels, zero biases)
+                /// from `seed`.
+                pub fn new(seed: u64) -> Self {
+                    Self::seeded(seed)
+                }
+            }
+
+            impl<T: ::kiln::Scalar> #name<T> {
+                /// Shape of one input sample.
+                pub const INPUT_SHAPE: &'static [usize] = &[#(#input_shape),*];
+                /// Scalars in one input sample.
+                pub const INPUT_SIZE: usize = #input_size;
+                /// Scalars in one output sample.
+                pub const OUTPUT_SIZE: usize = #output_size;
+                /// Number of trainable parameters.
+                pub const PARAM_COUNT: usize = #param_count;
+                /// Every layer with its output shape and parameter tensors.
+                pub const LAYERS: &'static [::kiln::LayerInfo] = &[#(#layer_infos),*];
+                /// The Keras-style summary table, computed at compile time.
+                pub const SUMMARY: &'static str = #summary;
+
+                /// A new model over scalar type `T`, initialised from `seed`.
+                pub fn seeded(seed: u64) -> Self {
+                    let mut params: ::kiln::__private::Box<[T]> = ::kiln::__private::zeroed(#param_count);
+                    #(#inits_params)*
+                    let _ = seed;
+                    Self { params }
+                }
+
+                /// The layer table: names, output shapes and parameter counts.
+                pub fn summary(&self) -> &'static str {
+                    Self::SUMMARY
+                }
+
+                /// All parameters, flat, in [`Self::LAYERS`] order.
+                pub fn params(&self) -> &[T] {
+                    &self.params
+                }
+
+                /// All parameters, flat and mutable.
+                pub fn params_mut(&mut self) -> &mut [T] {
+                    &mut self.params
+                }
+
+                /// One parameter tensor by its name (`"dense_1.kernel"`), in Keras' layout.
+                pub fn param(&self, name: &str) -> ::core::option::Option<&[T]> {
+                    ::kiln::__private::find_param(Self::LAYERS, name).map(|p| &self.params[p.offset..p.offset + p.len])
+                }
+
+                /// Runs one sample through the network (inference mode), on the stack.
+                pub fn predict<X: ::kiln::Input<T, #input_size> + ?::core::marker::Sized>(
+                    &self,
+                    x: &X,
+                ) -> ::kiln::__private::SVector<T, #output_size> {
+                    let h0: &[T; #input_size] = ::kiln::Input::<T, #input_size>::as_array(x);
+                    #(#predict)*
+                    ::kiln::__private::SVector::<T, #output_size>::from_column_slice(&#h_last[..])
+                }
+
+                /// Buffers for batches of up to `capacity` samples.
+                pub fn workspace(&self, capacity: usize) -> #ws_name<T> {
+                    <Self as ::kiln::Model<T>>::workspace(self, capacity)
+                }
+
+                /// Forward pass over a batch held as the columns of `x`, in inference mode.
+                pub fn forward_batch<'w, const B: usize>(
+                    &self,
+                    ws: &'w mut #ws_name<T>,
+                    x: &::kiln::__private::SMatrix<T, #input_size, B>,
+                ) -> ::kiln::__private::SMatrixView<'w, T, #output_size, B> {
+                    self.forward_batch_mode(ws, x, ::kiln::Mode::Infer)
+                }
+
+                /// Forward pass over a batch in the given mode (training mode applies dropout).
+                pub fn forward_batch_mode<'w, const B: usize>(
+                    &self,
+                    ws: &'w mut #ws_name<T>,
+                    x: &::kiln::__private::SMatrix<T, #input_size, B>,
+                    mode: ::kiln::Mode,
+                ) -> ::kiln::__private::SMatrixView<'w, T, #output_size, B> {
+                    <Self as ::kiln::Model<T>>::forward(self, ws, x.as_slice(), B, mode);
+                    ::kiln::__private::SMatrixView::<T, #output_size, B>::from_slice(&ws.#a_last[..#output_size * B])
+                }
+
+                /// Backward pass for the batch last run forward: given `∂L/∂output`, fills the
+                /// parameter gradients ([`#ws_name::grads`]) and the input gradient
+                /// ([`#ws_name::input_grad`]), summed over the batch.
+                pub fn backward_batch<const B: usize>(
+                    &self,
+                    ws: &mut #ws_name<T>,
+                    x: &::kiln::__private::SMatrix<T, #input_size, B>,
+                    grad_output: &::kiln::__private::SMatrix<T, #output_size, B>,
+                ) {
+                    ws.#g_last[..#output_size * B].copy_from_slice(grad_output.as_slice());
+                    <Self as ::kiln::Model<T>>::backward(self, ws, x.as_slice(), B, ::kiln::GradAt::Output, true);
+                }
+            }
+
+            impl<T: ::kiln::Scalar> ::kiln::Model<T> for #name<T> {
+                type Workspace = #ws_name<T>;
+                const NAME: &'static str = #name_str;
+                const INPUT_SHAPE: &'static [usize] = &[#(#input_shape),*];
+                const INPUT_SIZE: usize = #input_size;
+                const OUTPUT_SIZE: usize = #output_size;
+                const PARAM_COUNT: usize = #param_count;
+                const OUTPUT_ACTIVATION: ::kiln::OutputActivation = #output_activation;
+                const LAYERS: &'static [::kiln::LayerInfo] = Self::LAYERS;
+
+                fn seeded(seed: u64) -> Self {
+                    Self::seeded(seed)
+                }
+
+                fn params(&self) -> &[T] {
+                    &self.params
+                }
+
+                fn params_mut(&mut self) -> &mut [T] {
+                    &mut self.params
+                }
+
+                fn workspace(&self, capacity: usize) -> #ws_name<T> {
+                    let seed = 0u64;
+                    #ws_name {
+                        capacity,
+                        grads: ::kiln::__private::zeroed(#param_count),
+                        #(#inits,)*
+                        #(#grad_inits,)*
+                    }
+                }
+
+                fn forward(&self, ws: &mut #ws_name<T>, x: &[T], n: usize, mode: ::kiln::Mode) {
+                    ::kiln::__private::check_batch(x.len(), #input_size, n, ws.capacity);
+                    let _ = mode;
+                    #(#forward)*
+                }
+
+                fn backward(&self, ws: &mut #ws_name<T>, x: &[T], n: usize, at: ::kiln::GradAt, input_grad: bool) {
+                    ::kiln::__private::check_batch(x.len(), #input_size, n, ws.capacity);
+                    let _ = (at, input_grad);
+                    #(#backward)*
+                }
+            }
+
+            impl<T: ::kiln::Scalar> #ws_name<T> {
+                /// Parameter gradients from the last backward pass, flat, in the model's layout.
+                pub fn grads(&self) -> &[T] {
+                    &self.grads
+                }
+
+                /// `∂L/∂input` from the last backward pass that asked for it (`INPUT_SIZE` per sample).
+                pub fn input_grad(&self) -> &[T] {
+                    &self.g0
+                }
+            }
+
+            impl<T: ::kiln::Scalar> ::kiln::Workspace<T> for #ws_name<T> {
+                fn capacity(&self) -> usize {
+                    self.capacity
+                }
+
+                fn output(&self) -> &[T] {
+                    &self.#a_last
+                }
+
+                fn input_grad(&self) -> &[T] {
+                    &self.g0
+                }
+
+                fn grads(&self) -> &[T] {
+                    &self.grads
+                }
+
+                fn loss_views(&mut self) -> ::kiln::LossViews<'_, T> {
+                    let ws = self;
+                    ::kiln::LossViews { logits: #logits, output: &ws.#a_last[..], output_grad: &mut ws.#g_last[..] }
+                }
+
+                fn reseed(&mut self, seed: u64) {
+                    let _ = seed;
+                    #(#reseeds)*
+                }
+            }
+        };
+    }
+}
+
+/// What is still emitted when a model fails to check, so that the user sees the model's error
+/// and not a cascade of "cannot find type" errors (thiserror's `fallback`).
+pub fn fallback(decl: &ModelDecl) -> TokenStream {
+    let ModelDecl {
+        attrs, vis, name, ..
+    } = decl;
+    quote! {
+        #(#attrs)*
+        #vis struct #name<T = f32>(::core::marker::PhantomData<T>);
+    }
+}

@@ -1,0 +1,110 @@
+//! The intermediate representation: a model as a checked chain of layers with known shapes.
+
+use crate::layers::LayerSpec;
+use syn::{Attribute, Ident, Visibility};
+
+/// The shape of one sample as it flows between layers (the batch dimension is implicit).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// `[features]`: what Dense layers consume and produce.
+    Vector(usize),
+    /// `[height, width, channels]`, channels-last like Keras.
+    Image { h: usize, w: usize, c: usize },
+    /// `[timesteps, features]`.
+    Sequence { t: usize, f: usize },
+}
+
+impl Shape {
+    /// Number of scalars in one sample.
+    pub fn size(&self) -> usize {
+        self.dims().iter().product()
+    }
+
+    pub fn dims(&self) -> Vec<usize> {
+        match *self {
+            Shape::Vector(n) => vec![n],
+            Shape::Image { h, w, c } => vec![h, w, c],
+            Shape::Sequence { t, f } => vec![t, f],
+        }
+    }
+
+    /// Keras' notation with the batch axis: `(None, 28, 28, 1)`.
+    pub fn keras(&self) -> String {
+        let dims: Vec<String> = self.dims().iter().map(|d| d.to_string()).collect();
+        format!("(None, {})", dims.join(", "))
+    }
+
+    /// In words, for error messages: "a vector of 64 features".
+    pub fn describe(&self) -> String {
+        match *self {
+            Shape::Vector(n) => format!("a vector of {n} features"),
+            Shape::Image { h, w, c } => format!("a {h}×{w} image with {c} channels"),
+            Shape::Sequence { t, f } => format!("a sequence of {t} steps with {f} features"),
+        }
+    }
+}
+
+/// A checked model, ready for code generation.
+pub struct Model {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: Ident,
+    pub input: Shape,
+    pub layers: Vec<Layer>,
+}
+
+impl Model {
+    pub fn output(&self) -> &Shape {
+        self.layers.last().map_or(&self.input, |l| &l.output)
+    }
+
+    pub fn param_count(&self) -> usize {
+        self.layers
+            .iter()
+            .flat_map(|l| &l.params)
+            .map(|p| p.len())
+            .sum()
+    }
+}
+
+/// One layer with its inferred shapes and its parameters' places in the flat parameter buffer.
+pub struct Layer {
+    /// Keras-style instance name: `dense`, `dense_1`, ... or the `name = "..."` argument.
+    pub name: String,
+    pub spec: Box<dyn LayerSpec>,
+    pub input: Shape,
+    pub output: Shape,
+    pub params: Vec<Param>,
+}
+
+/// How a parameter tensor starts out.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Init {
+    /// Glorot (Xavier) uniform: U(−√(6/(fan_in+fan_out)), +√(6/(fan_in+fan_out))), Keras' default.
+    GlorotUniform {
+        fan_in: usize,
+        fan_out: usize,
+    },
+    Zeros,
+}
+
+/// One parameter tensor of a layer.
+#[derive(Clone, Debug)]
+pub struct Param {
+    /// Keras' name within the layer: `kernel`, `bias`.
+    pub name: &'static str,
+    /// Keras' shape (`kernel` of Dense is `[in, out]`), which is also kiln's memory layout.
+    pub shape: Vec<usize>,
+    /// PyTorch's name and shape in an `nn.Sequential` state_dict (`weight`, `[out, in]`).
+    pub torch_name: &'static str,
+    pub torch_shape: Vec<usize>,
+    pub init: Init,
+    /// Offset in the model's flat parameter buffer, filled in after shape inference.
+    pub offset: usize,
+}
+
+impl Param {
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+}

@@ -1,0 +1,202 @@
+//! `Dense(units, activation = linear, use_bias = true, name = "...")`: a fully connected layer.
+//!
+//! `z = W·x + b; y = f(z)`; `[in] → [units]`. Backward: `δ = ∂L/∂y ⊙ f′(z)`,
+//! `∂L/∂W = δ·xᵀ`, `∂L/∂b = Σ_batch δ`, `∂L/∂x = Wᵀ·δ`.
+
+use super::{Cx, LayerSpec, Scratch};
+use crate::activation::Activation;
+use crate::args::{self, Args};
+use crate::ir::{Init, Param, Shape};
+use crate::parse::Call;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub struct Dense {
+    units: usize,
+    activation: Activation,
+    use_bias: bool,
+    name: Option<String>,
+}
+
+pub fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
+    let args = Args::new(call, &["units", "activation", "use_bias", "name"])?;
+    let units = args::positive_int(
+        args.required("units", "Dense(64, activation = relu)")?,
+        "the number of units",
+    )?;
+    let activation = args
+        .get("activation")
+        .map_or(Ok(Activation::Linear), Activation::parse)?;
+    let use_bias = args
+        .get("use_bias")
+        .map_or(Ok(true), |v| args::boolean(v, "`use_bias`"))?;
+    let name = args.get("name").and_then(|v| args::name(v)).map(|(n, _)| n);
+    Ok(Box::new(Dense {
+        units,
+        activation,
+        use_bias,
+        name,
+    }))
+}
+
+/// The error for a vector-only layer placed after a layer with a richer output.
+pub fn needs_vector(call: &Call, input: &Shape) -> syn::Error {
+    let fix = match input {
+        Shape::Image { .. } => "add `Flatten()` or `GlobalAveragePooling2D()` before it",
+        Shape::Sequence { .. } => {
+            "add a recurrent layer such as `LSTM(32)` or `Flatten()` before it"
+        }
+        Shape::Vector(_) => unreachable!("a vector is a vector input"),
+    };
+    call.error(format!(
+        "`{}` needs a vector input, but receives {} {}; {fix}",
+        call.name,
+        input.describe(),
+        input.keras()
+    ))
+}
+
+impl LayerSpec for Dense {
+    fn kind(&self) -> &'static str {
+        "Dense"
+    }
+
+    fn default_name(&self) -> &'static str {
+        "dense"
+    }
+
+    fn explicit_name(&self) -> Option<String> {
+        self.name.clone()
+    }
+
+    fn output_shape(&self, input: &Shape, call: &Call) -> syn::Result<Shape> {
+        match input {
+            Shape::Vector(_) => Ok(Shape::Vector(self.units)),
+            other => Err(needs_vector(call, other)),
+        }
+    }
+
+    fn params(&self, input: &Shape, _output: &Shape) -> Vec<Param> {
+        let (i, o) = (input.size(), self.units);
+        let mut params = vec![Param {
+            name: "kernel",
+            shape: vec![i, o],
+            torch_name: "weight",
+            torch_shape: vec![o, i],
+            init: Init::GlorotUniform {
+                fan_in: i,
+                fan_out: o,
+            },
+            offset: 0,
+        }];
+        if self.use_bias {
+            params.push(Param {
+                name: "bias",
+                shape: vec![o],
+                torch_name: "bias",
+                torch_shape: vec![o],
+                init: Init::Zeros,
+                offset: 0,
+            });
+        }
+        params
+    }
+
+    fn scratch(&self, _input: &Shape, _output: &Shape) -> Vec<Scratch> {
+        if self.activation.is_linear() {
+            Vec::new()
+        } else {
+            vec![Scratch::Buffer {
+                name: "z",
+                per_sample: self.units,
+            }]
+        }
+    }
+
+    fn output_activation(&self) -> Option<Activation> {
+        Some(self.activation)
+    }
+
+    fn forward(&self, cx: &Cx) -> TokenStream {
+        let (i, o) = (cx.input_size(), self.units);
+        let w = cx.param_slice("kernel");
+        let b = self.bias(cx);
+        let (x, y) = (cx.input(), cx.output_mut());
+        if self.activation.is_linear() {
+            quote!(::kiln::__private::dense::forward::<T, #i, #o>(#w, #b, #x, #y, n);)
+        } else {
+            let z = cx.scratch("z");
+            let act = self.activation.runtime();
+            quote! {
+                ::kiln::__private::dense::forward::<T, #i, #o>(#w, #b, #x, &mut #z[..], n);
+                ::kiln::__private::act::Activation::<T>::forward(&#act, &#z[..], #y, #o, n);
+            }
+        }
+    }
+
+    fn backward(&self, cx: &Cx) -> TokenStream {
+        let (i, o) = (cx.input_size(), self.units);
+        let w = cx.param_slice("kernel");
+        let x = cx.input();
+        let g = cx.grad_out();
+        let grads = cx.bind_param_grads();
+        let grad_bias = if self.use_bias {
+            quote!(::core::option::Option::Some(grad_bias))
+        } else {
+            quote!(::core::option::Option::None)
+        };
+        let grad_in = cx.grad_in();
+        let activation = if self.activation.is_linear() {
+            TokenStream::new()
+        } else {
+            let (z, y, at_logits) = (cx.scratch("z"), cx.output(), cx.at_logits());
+            let act = self.activation.runtime();
+            quote! {
+                if !(#at_logits) {
+                    ::kiln::__private::act::Activation::<T>::backward(&#act, &#z[..], #y, #g, #o, n);
+                }
+            }
+        };
+        quote! {
+            #activation
+            #grads
+            ::kiln::__private::dense::backward::<T, #i, #o>(#w, #x, #g, grad_kernel, #grad_bias, #grad_in, n);
+        }
+    }
+
+    fn predict(&self, cx: &Cx) -> TokenStream {
+        let (i, o) = (cx.input_size(), self.units);
+        let (x, y) = (cx.predict_in(), cx.predict_out());
+        let w = cx.param_slice("kernel");
+        let b = self.bias(cx);
+        let act = self.activation.runtime();
+        let activation = if self.activation.is_linear() {
+            TokenStream::new()
+        } else {
+            quote!(::kiln::__private::act::Activation::<T>::apply(&#act, &mut #y[..], #o);)
+        };
+        quote! {
+            let mut #y = [T::default(); #o];
+            ::kiln::__private::dense::predict::<T, #i, #o>(#w, #b, &#x, &mut #y);
+            #activation
+        }
+    }
+
+    fn logits(&self, cx: &Cx) -> Option<TokenStream> {
+        (!self.activation.is_linear()).then(|| {
+            let z = cx.scratch("z");
+            quote!(&#z[..])
+        })
+    }
+}
+
+impl Dense {
+    fn bias(&self, cx: &Cx) -> TokenStream {
+        if self.use_bias {
+            let b = cx.param_slice("bias");
+            quote!(::core::option::Option::Some(#b))
+        } else {
+            quote!(::core::option::Option::None)
+        }
+    }
+}

@@ -1,0 +1,273 @@
+//! Syntax: the tokens of a `model!` invocation parsed into declarations and layer calls.
+//!
+//! ```text
+//! model! {
+//!     /// docs
+//!     pub struct Mlp {
+//!         Input(784),
+//!         Dense(64, activation = relu),
+//!         Dense(10, activation = softmax),
+//!     }
+//! }
+//! ```
+//! Nothing here knows what a layer means: every layer is a [`Call`] whose arguments are read by
+//! the layer's own module.
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{braced, bracketed, parenthesized, Attribute, Ident, LitStr, Token, Visibility};
+
+/// Everything inside one `model! { ... }`: one or more model declarations.
+pub struct Input {
+    pub models: Vec<ModelDecl>,
+}
+
+/// `#[attrs] vis struct Name { Input(...), Layer(...), ... }`
+pub struct ModelDecl {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: Ident,
+    /// The braces, for errors about the model as a whole (e.g. an empty model).
+    pub body_span: Span,
+    pub calls: Vec<Call>,
+}
+
+/// `Name(arg, ..., key = value, ...)`: a layer, an input declaration or a parameterised
+/// activation such as `leaky_relu(alpha = 0.1)`.
+#[derive(Clone)]
+pub struct Call {
+    pub name: Ident,
+    pub args: Vec<Arg>,
+    /// Span of the whole call, from the name to the closing parenthesis.
+    pub span: Span,
+    pub tokens: TokenStream,
+}
+
+/// One argument, positional (`64`) or keyword (`activation = relu`).
+#[derive(Clone)]
+pub struct Arg {
+    pub key: Option<Ident>,
+    pub value: Value,
+}
+
+/// An argument's value, as written.
+#[derive(Clone)]
+pub enum Value {
+    /// An integer literal, possibly negated, with the span of its tokens.
+    Int(i128, Span),
+    /// A float literal, possibly negated.
+    Float(f64, Span),
+    Bool(bool, Span),
+    Str(LitStr),
+    /// A bare name: `relu`, `same`, `None`.
+    Ident(Ident),
+    /// A call: `leaky_relu(0.1)`.
+    Call(Call),
+    /// `(3, 3)` or `[3, 3]`.
+    Tuple(Vec<Value>, Span),
+}
+
+impl Value {
+    pub fn span(&self) -> Span {
+        match self {
+            Value::Int(_, s) | Value::Float(_, s) | Value::Bool(_, s) | Value::Tuple(_, s) => *s,
+            Value::Str(l) => l.span(),
+            Value::Ident(i) => i.span(),
+            Value::Call(c) => c.span,
+        }
+    }
+
+    /// What kind of value this is, for "expected X, found Y" messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Value::Int(v, _) => format!("the integer `{v}`"),
+            Value::Float(v, _) => format!("the number `{v}`"),
+            Value::Bool(v, _) => format!("`{v}`"),
+            Value::Str(s) => format!("the string \"{}\"", s.value()),
+            Value::Ident(i) => format!("`{i}`"),
+            Value::Call(c) => format!("`{}(...)`", c.name),
+            Value::Tuple(v, _) => format!("a tuple of {} values", v.len()),
+        }
+    }
+}
+
+impl Parse for Input {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut models = Vec::new();
+        while !input.is_empty() {
+            models.push(input.parse()?);
+        }
+        if models.is_empty() {
+            return Err(input.error(
+                "`model!` declares no model; write `model! { pub struct Name { Input(784), Dense(10) } }`",
+            ));
+        }
+        Ok(Input { models })
+    }
+}
+
+impl Parse for ModelDecl {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        if !input.peek(Token![struct]) {
+            return Err(input.error("expected `struct Name { ... }`: a model is declared like `pub struct Mlp { Input(784), Dense(10) }`"));
+        }
+        input.parse::<Token![struct]>()?;
+        let name: Ident = input.parse()?;
+        if input.peek(Token![<]) {
+            return Err(input.error("a model declares no generic parameters: kiln makes it generic over the scalar type (`Name<T = f32>`) itself"));
+        }
+        let content;
+        let brace = braced!(content in input);
+        let calls = Punctuated::<Call, Token![,]>::parse_terminated(&content)?;
+        Ok(ModelDecl {
+            attrs,
+            vis,
+            name,
+            body_span: brace.span.join(),
+            calls: calls.into_iter().collect(),
+        })
+    }
+}
+
+impl Parse for Call {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let start = input.cursor();
+        let name: Ident = input.parse()?;
+        if !input.peek(syn::token::Paren) {
+            return Err(syn::Error::new(
+                name.span(),
+                format!("expected arguments after `{name}`: write `{name}(...)`, with empty parentheses if it takes none"),
+            ));
+        }
+        let content;
+        let parens = parenthesized!(content in input);
+        let args = Punctuated::<Arg, Token![,]>::parse_terminated(&content)?;
+        let mut tokens = TokenStream::new();
+        let mut cursor = start;
+        // Re-collect the call's own tokens so errors can be spanned at the whole call.
+        while let Some((tt, next)) = cursor.token_tree() {
+            let is_group = matches!(tt, proc_macro2::TokenTree::Group(_));
+            tt.to_tokens(&mut tokens);
+            cursor = next;
+            if is_group {
+                break;
+            }
+        }
+        let span = name.span().join(parens.span.close()).unwrap_or(name.span());
+        Ok(Call {
+            name,
+            args: args.into_iter().collect(),
+            span,
+            tokens,
+        })
+    }
+}
+
+impl Parse for Arg {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
+            let key: Ident = input.parse()?;
+            input.parse::<Token![=]>()?;
+            Ok(Arg {
+                key: Some(key),
+                value: input.parse()?,
+            })
+        } else {
+            Ok(Arg {
+                key: None,
+                value: input.parse()?,
+            })
+        }
+    }
+}
+
+impl Parse for Value {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.peek(Token![-]) {
+            let minus: Token![-] = input.parse()?;
+            let lit: syn::Lit = input.parse()?;
+            let span = minus.span.join(lit.span()).unwrap_or(lit.span());
+            return match lit {
+                syn::Lit::Int(i) => Ok(Value::Int(-i.base10_parse::<i128>()?, span)),
+                syn::Lit::Float(f) => Ok(Value::Float(-f.base10_parse::<f64>()?, span)),
+                other => Err(syn::Error::new(other.span(), "expected a number after `-`")),
+            };
+        }
+        if input.peek(syn::token::Paren) {
+            let content;
+            let p = parenthesized!(content in input);
+            let items = Punctuated::<Value, Token![,]>::parse_terminated(&content)?;
+            return Ok(Value::Tuple(items.into_iter().collect(), p.span.join()));
+        }
+        if input.peek(syn::token::Bracket) {
+            let content;
+            let b = bracketed!(content in input);
+            let items = Punctuated::<Value, Token![,]>::parse_terminated(&content)?;
+            return Ok(Value::Tuple(items.into_iter().collect(), b.span.join()));
+        }
+        if input.peek(syn::Lit) {
+            return match input.parse::<syn::Lit>()? {
+                syn::Lit::Int(i) => Ok(Value::Int(i.base10_parse::<i128>()?, i.span())),
+                syn::Lit::Float(f) => Ok(Value::Float(f.base10_parse::<f64>()?, f.span())),
+                syn::Lit::Bool(b) => Ok(Value::Bool(b.value, b.span)),
+                syn::Lit::Str(s) => Ok(Value::Str(s)),
+                other => Err(syn::Error::new(
+                    other.span(),
+                    "expected a number, `true`/`false`, a string or a name",
+                )),
+            };
+        }
+        if input.peek(Ident) {
+            if input.peek2(syn::token::Paren) {
+                return Ok(Value::Call(input.parse()?));
+            }
+            return Ok(Value::Ident(input.parse()?));
+        }
+        Err(input.error("expected a value: a number, a name such as `relu`, a string or a tuple such as `(3, 3)`"))
+    }
+}
+
+impl Call {
+    /// The call's span, for `syn::Error::new`.
+    pub fn error(&self, message: impl std::fmt::Display) -> syn::Error {
+        syn::Error::new_spanned(&self.tokens, message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_model_with_keyword_and_nested_arguments() {
+        let input: Input = syn::parse_quote! {
+            /// docs
+            pub struct Mlp {
+                Input(784),
+                Dense(64, activation = leaky_relu(alpha = 0.1)),
+                Dropout(-0.5),
+                Conv2D(8, kernel_size = (3, 3)),
+            }
+        };
+        let m = &input.models[0];
+        assert_eq!(m.name, "Mlp");
+        assert_eq!(m.calls.len(), 4);
+        assert_eq!(m.calls[1].args[1].key.as_ref().unwrap(), "activation");
+        assert!(matches!(&m.calls[1].args[1].value, Value::Call(c) if c.name == "leaky_relu"));
+        assert!(matches!(m.calls[2].args[0].value, Value::Float(v, _) if v == -0.5));
+        assert!(matches!(&m.calls[3].args[1].value, Value::Tuple(v, _) if v.len() == 2));
+    }
+
+    #[test]
+    fn several_models_in_one_invocation() {
+        let input: Input = syn::parse_quote! {
+            struct A { Input(2), Dense(1) }
+            pub(crate) struct B { Input(3), Dense(2) }
+        };
+        assert_eq!(input.models.len(), 2);
+    }
+}

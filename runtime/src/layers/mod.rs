@@ -1,0 +1,11 @@
+//! Kernels of each layer kind, called by the code `model!` generates. Each module mirrors the
+//! macro's module of the same name (`macros/src/layers/`), which holds the layer's shape rule.
+//!
+//! Batches are column-major `size × n` slices: sample `j` occupies `x[j*size .. (j+1)*size]`.
+//! Slices may be longer than `size × n` (a workspace's capacity); only the first `size × n`
+//! elements are read or written.
+
+pub mod activation;
+pub mod dense;
+pub mod dropout;
+pub mod init;

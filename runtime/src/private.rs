@@ -1,0 +1,36 @@
+//! Paths the generated code uses. Not part of the public API: it may change in any release.
+
+pub use crate::layers::{activation as act, dense, dropout, init};
+pub use nalgebra::{SMatrix, SMatrixView, SVector};
+pub use std::boxed::Box;
+
+use crate::{LayerInfo, ParamInfo, Scalar};
+
+/// A zeroed buffer on the heap, never touching the stack (large layers must work in debug
+/// builds on 2 MiB test-thread stacks).
+pub fn zeroed<T: Scalar>(len: usize) -> Box<[T]> {
+    vec![T::default(); len].into_boxed_slice()
+}
+
+/// Checks a batch against the input size and the workspace capacity.
+#[inline]
+#[track_caller]
+pub fn check_batch(x_len: usize, input_size: usize, n: usize, capacity: usize) {
+    assert!(
+        n <= capacity,
+        "a batch of {n} samples does not fit a workspace built for {capacity}"
+    );
+    assert!(
+        x_len >= input_size * n,
+        "a batch of {n} samples needs {} input values, but {x_len} were given",
+        input_size * n
+    );
+}
+
+/// The parameter tensor called `name` (`"dense_1.kernel"`).
+pub fn find_param(layers: &'static [LayerInfo], name: &str) -> Option<&'static ParamInfo> {
+    layers
+        .iter()
+        .flat_map(|l| l.params)
+        .find(|p| p.name == name)
+}
