@@ -82,6 +82,11 @@ impl<'a> Args<'a> {
             .map(|(_, v)| *v)
     }
 
+    /// The layer's `name = "..."` argument, if given.
+    pub fn layer_name(&self) -> Option<String> {
+        self.get("name").and_then(name).map(|(n, _)| n)
+    }
+
     /// The argument `name`, or an error at the call showing how to write it.
     pub fn required(&self, name: &str, example: &str) -> syn::Result<&'a Value> {
         self.get(name).ok_or_else(|| {

@@ -4,7 +4,7 @@
 
 use super::{Cx, LayerSpec};
 use crate::activation::Activation;
-use crate::args::{self, Args};
+use crate::args::Args;
 use crate::ir::Shape;
 use crate::parse::Call;
 use proc_macro2::TokenStream;
@@ -18,7 +18,7 @@ pub struct ActivationLayer {
 pub fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
     let args = Args::new(call, &["activation", "name"])?;
     let activation = Activation::parse(args.required("activation", "Activation(relu)")?)?;
-    let name = args.get("name").and_then(|v| args::name(v)).map(|(n, _)| n);
+    let name = args.layer_name();
     Ok(Box::new(ActivationLayer { activation, name }))
 }
 

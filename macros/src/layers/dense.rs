@@ -30,7 +30,7 @@ pub fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
     let use_bias = args
         .get("use_bias")
         .map_or(Ok(true), |v| args::boolean(v, "`use_bias`"))?;
-    let name = args.get("name").and_then(|v| args::name(v)).map(|(n, _)| n);
+    let name = args.layer_name();
     Ok(Box::new(Dense {
         units,
         activation,

@@ -25,7 +25,7 @@ pub fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
             format!("the dropout rate is the fraction of inputs dropped and must lie in [0, 1), but is `{rate}`"),
         ));
     }
-    let name = args.get("name").and_then(|v| args::name(v)).map(|(n, _)| n);
+    let name = args.layer_name();
     Ok(Box::new(Dropout { rate, name }))
 }
 
