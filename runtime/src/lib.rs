@@ -14,5 +14,7 @@ pub use kiln_macros::model;
 pub use model::{
     GradAt, Input, LayerInfo, LossViews, Mode, Model, OutputActivation, ParamInfo, Workspace,
 };
+pub use nalgebra;
+pub use nalgebra::{SMatrix, SMatrixView, SVector};
 pub use rng::Rng;
 pub use scalar::Scalar;

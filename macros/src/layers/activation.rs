@@ -70,9 +70,11 @@ impl LayerSpec for ActivationLayer {
     fn predict(&self, cx: &Cx) -> TokenStream {
         let (x, y, rows) = (cx.predict_in(), cx.predict_out(), activation_rows(cx));
         let act = self.activation.runtime();
+        let buf = cx.predict_buffer();
         quote! {
-            let mut #y = #x;
-            ::kiln::__private::act::Activation::<T>::apply(&#act, &mut #y[..], #rows);
+            let mut #buf = *#x;
+            ::kiln::__private::act::Activation::<T>::apply(&#act, &mut #buf[..], #rows);
+            let #y = &#buf;
         }
     }
 

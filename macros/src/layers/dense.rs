@@ -170,15 +170,17 @@ impl LayerSpec for Dense {
         let w = cx.param_slice("kernel");
         let b = self.bias(cx);
         let act = self.activation.runtime();
+        let buf = cx.predict_buffer();
         let activation = if self.activation.is_linear() {
             TokenStream::new()
         } else {
-            quote!(::kiln::__private::act::Activation::<T>::apply(&#act, &mut #y[..], #o);)
+            quote!(::kiln::__private::act::Activation::<T>::apply(&#act, &mut #buf[..], #o);)
         };
         quote! {
-            let mut #y = [T::default(); #o];
-            ::kiln::__private::dense::predict::<T, #i, #o>(#w, #b, &#x, &mut #y);
+            let mut #buf = [T::default(); #o];
+            ::kiln::__private::dense::predict::<T, #i, #o>(#w, #b, #x, &mut #buf);
             #activation
+            let #y = &#buf;
         }
     }
 

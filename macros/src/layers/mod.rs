@@ -60,7 +60,7 @@ pub trait LayerSpec {
     /// and (where [`Cx::grad_in`] says so) the input gradient.
     fn backward(&self, cx: &Cx) -> TokenStream;
 
-    /// Single-sample inference on stack arrays: binds [`Cx::predict_out`] from
+    /// Single-sample inference on stack arrays: binds [`Cx::predict_out`] (a `&[T; N]`) from
     /// [`Cx::predict_in`].
     fn predict(&self, cx: &Cx) -> TokenStream;
 
@@ -180,12 +180,17 @@ impl Cx<'_> {
         quote!(ws.#f)
     }
 
-    /// `hI`: the single-sample input array in `predict`.
+    /// `bufI+1`: a stack array a layer may fill in `predict` before binding its output to it.
+    pub fn predict_buffer(&self) -> Ident {
+        format_ident!("buf{}", self.index + 1)
+    }
+
+    /// `hI`: the single-sample input in `predict`, a `&[T; N]`.
     pub fn predict_in(&self) -> Ident {
         format_ident!("h{}", self.index)
     }
 
-    /// `hI+1`: the single-sample output array `predict` must bind.
+    /// `hI+1`: the single-sample output (`&[T; N]`) that `predict` must bind.
     pub fn predict_out(&self) -> Ident {
         format_ident!("h{}", self.index + 1)
     }

@@ -1,0 +1,133 @@
+//! Every backward pass against central finite differences, in f64.
+//!
+//! For a model `f`, the test loss is `L = Σ r ⊙ f(x)` with a fixed random `r`, so
+//! `∂L/∂output = r`; each parameter and input gradient from the generated backward pass is
+//! compared with `(L(θ + ε) − L(θ − ε)) / 2ε`.
+
+use kiln::{model, GradAt, Mode, Model, Rng, Workspace};
+use kiln::{SMatrix, SVector};
+
+const N: usize = 3;
+const EPS: f64 = 1e-6;
+const TOLERANCE: f64 = 1e-6;
+
+fn random(len: usize, rng: &mut Rng) -> Vec<f64> {
+    (0..len).map(|_| rng.uniform() * 2.0 - 1.0).collect()
+}
+
+/// `L = Σ r ⊙ f(x)` over the batch, with the dropout streams restarted so every evaluation draws
+/// the same mask.
+fn loss<M: Model<f64>>(model: &M, ws: &mut M::Workspace, x: &[f64], r: &[f64], mode: Mode) -> f64 {
+    ws.reseed(7);
+    model.forward(ws, x, N, mode);
+    ws.output()[..M::OUTPUT_SIZE * N].iter().zip(r).map(|(o, r)| o * r).sum()
+}
+
+fn relative_error(a: f64, b: f64) -> f64 {
+    (a - b).abs() / a.abs().max(b.abs()).max(1e-3)
+}
+
+/// Checks parameter and input gradients of `M`; returns the largest relative error.
+fn check<M: Model<f64>>(mode: Mode) -> f64 {
+    let mut rng = Rng::new(11);
+    let mut model = M::seeded(3);
+    // Non-zero biases, so that every term of the backward pass is exercised.
+    for p in model.params_mut() {
+        *p += (rng.uniform() - 0.5) * 0.2;
+    }
+    let mut ws = model.workspace(N);
+    let x = random(M::INPUT_SIZE * N, &mut rng);
+    let r = random(M::OUTPUT_SIZE * N, &mut rng);
+
+    loss(&model, &mut ws, &x, &r, mode);
+    ws.loss_views().output_grad[..M::OUTPUT_SIZE * N].copy_from_slice(&r);
+    model.backward(&mut ws, &x, N, GradAt::Output, true);
+    let grads = ws.grads().to_vec();
+    let input_grad = ws.input_grad()[..M::INPUT_SIZE * N].to_vec();
+
+    let mut worst: f64 = 0.0;
+    for i in 0..M::PARAM_COUNT {
+        let saved = model.params()[i];
+        model.params_mut()[i] = saved + EPS;
+        let up = loss(&model, &mut ws, &x, &r, mode);
+        model.params_mut()[i] = saved - EPS;
+        let down = loss(&model, &mut ws, &x, &r, mode);
+        model.params_mut()[i] = saved;
+        let numeric = (up - down) / (2.0 * EPS);
+        let e = relative_error(grads[i], numeric);
+        assert!(e < TOLERANCE, "{}: parameter {i}: backward {} vs numeric {numeric}", M::NAME, grads[i]);
+        worst = worst.max(e);
+    }
+    let mut x = x;
+    for i in 0..x.len() {
+        let saved = x[i];
+        x[i] = saved + EPS;
+        let up = loss(&model, &mut ws, &x, &r, mode);
+        x[i] = saved - EPS;
+        let down = loss(&model, &mut ws, &x, &r, mode);
+        x[i] = saved;
+        let numeric = (up - down) / (2.0 * EPS);
+        let e = relative_error(input_grad[i], numeric);
+        assert!(e < TOLERANCE, "{}: input {i}: backward {} vs numeric {numeric}", M::NAME, input_grad[i]);
+        worst = worst.max(e);
+    }
+    worst
+}
+
+/// The single-sample path (`predict`, stack arrays) gives the batched path's results.
+fn predict_matches_forward<const I: usize, const O: usize, M: Model<f64>>(
+    model: &M,
+    predict: impl Fn(&M, &SVector<f64, I>) -> SVector<f64, O>,
+    forward: impl Fn(&M, &mut M::Workspace, &SMatrix<f64, I, N>) -> SMatrix<f64, O, N>,
+) {
+    let mut rng = Rng::new(2);
+    let x = SMatrix::<f64, I, N>::from_fn(|_, _| rng.uniform() * 2.0 - 1.0);
+    let mut ws = model.workspace(N);
+    let batch = forward(model, &mut ws, &x);
+    for j in 0..N {
+        let single = predict(model, &x.column(j).into_owned());
+        for (a, b) in single.iter().zip(batch.column(j).iter()) {
+            assert!((a - b).abs() < 1e-12, "{}: predict {a} vs forward {b}", M::NAME);
+        }
+    }
+}
+
+macro_rules! gradient_checks {
+    ($($test:ident: $model:ident { $($layers:tt)* } $(in $mode:ident)?;)*) => {$(
+        model! { struct $model { $($layers)* } }
+
+        #[test]
+        fn $test() {
+            let mode = None$(.or(Some(Mode::$mode)))?.unwrap_or(Mode::Infer);
+            let worst = check::<$model<f64>>(mode);
+            eprintln!("{}: max relative error {worst:.2e}", stringify!($model));
+            predict_matches_forward::<{ $model::<f64>::INPUT_SIZE }, { $model::<f64>::OUTPUT_SIZE }, _>(
+                &$model::<f64>::seeded(5),
+                |m, x| m.predict(x),
+                |m, ws, x| m.forward_batch(ws, x).into_owned(),
+            );
+        }
+    )*};
+}
+
+gradient_checks! {
+    dense_linear: DenseLinear { Input(5), Dense(4), Dense(3) };
+    dense_relu: DenseRelu { Input(5), Dense(7, activation = relu), Dense(3) };
+    dense_leaky_relu: DenseLeaky { Input(5), Dense(7, activation = leaky_relu(alpha = 0.1)), Dense(3) };
+    dense_elu: DenseElu { Input(5), Dense(7, activation = elu(0.7)), Dense(3) };
+    dense_sigmoid: DenseSigmoid { Input(5), Dense(4, activation = sigmoid), Dense(3, activation = sigmoid) };
+    dense_tanh: DenseTanh { Input(5), Dense(4, activation = tanh), Dense(3, activation = tanh) };
+    dense_softmax: DenseSoftmax { Input(5), Dense(4, activation = "relu"), Dense(3, activation = softmax) };
+    dense_softplus: DenseSoftplus { Input(5), Dense(4, activation = softplus), Dense(3) };
+    dense_silu: DenseSilu { Input(5), Dense(4, activation = silu), Dense(3, activation = swish) };
+    dense_without_bias: NoBias { Input(5), Dense(4, activation = tanh, use_bias = false), Dense(2) };
+    activation_layers: ActivationLayers {
+        Input(4), Activation(tanh), Dense(6), Activation(elu), Dense(3), Activation(softmax)
+    };
+    dropout_in_training: DropoutTrain { Input(6), Dense(8, activation = relu), Dropout(0.5), Dense(2) } in Train;
+    dropout_in_inference: DropoutInfer { Input(6), Dense(8, activation = relu), Dropout(0.5), Dense(2) };
+    deep_stack: Deep {
+        Input(9), Dense(16, activation = relu), Dense(12, activation = tanh),
+        Dense(8, activation = sigmoid), Dense(5, activation = softmax)
+    };
+}
