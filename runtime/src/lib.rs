@@ -1,7 +1,10 @@
 //! kiln: neural networks declared inline in Rust, shape-checked and compiled at build time.
 
 pub mod kernels;
+pub mod losses;
+pub mod metrics;
 pub mod model;
+pub mod optim;
 pub mod rng;
 pub mod scalar;
 
