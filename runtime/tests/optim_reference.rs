@@ -150,7 +150,7 @@ fn adagrad_matches_recurrence() {
         .weight_decay(wd)
         .initial_accumulator_value(s0)
         .eps(eps));
-    let mut sum = vec![s0; 11];
+    let mut sum = [s0; 11];
     against_recurrence("adagrad", pair, |p, g, t| {
         let clr = lr / (1.0 + (t - 1) as f64 * lr_decay);
         for i in 0..p.len() {
@@ -175,7 +175,7 @@ fn adagrad_matches_recurrence() {
 
 #[test]
 fn adagrad_defaults_match_recurrence() {
-    let mut sum = vec![0.0; 11];
+    let mut sum = [0.0; 11];
     against_recurrence("adagrad default", both!(Adagrad::default()), |p, g, _| {
         for i in 0..p.len() {
             sum[i] += g[i] * g[i];
@@ -259,7 +259,7 @@ fn sgd_dampening_weight_decay_match_recurrence() {
             .dampening(tau)
             .weight_decay(wd)
             .nesterov(nesterov));
-        let mut b = vec![0.0; 11];
+        let mut b = [0.0; 11];
         against_recurrence(&format!("sgd nesterov={nesterov}"), pair, |p, g, t| {
             for i in 0..p.len() {
                 let g = g[i] + wd * p[i];
