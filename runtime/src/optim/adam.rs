@@ -3,7 +3,7 @@
 use super::{Buffers, Optimizer, StateError};
 use crate::scalar::Scalar;
 
-/// The hyper-parameters and state shared by [`Adam`] and [`AdamW`].
+/// The state buffers of [`Adam`] and [`AdamW`] (PyTorch `state_dict` names).
 fn names(amsgrad: bool) -> &'static [&'static str] {
     if amsgrad {
         &["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
