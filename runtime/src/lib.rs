@@ -2,7 +2,10 @@
 
 pub mod kernels;
 pub mod layers;
+pub mod losses;
+pub mod metrics;
 pub mod model;
+pub mod optim;
 pub mod rng;
 pub mod scalar;
 
