@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::reference::Case;
+use common::reference::{load_case, Case};
 use kiln::{model, GradAt, Mode, Model, Workspace};
 
 const TOLERANCE: f32 = 1e-5;
@@ -22,8 +22,16 @@ model! {
     struct Elu { Input(4), Dense(3, activation = elu(alpha = 1.0)) }
 }
 
+/// The largest `|a − b|` between `actual` and reference tensor `tensor`, asserted below 1e-5.
+fn assert_close(case: &Case, what: &str, actual: &[f32], tensor: &str) {
+    let expected = case.get(tensor);
+    assert_eq!(actual.len(), expected.len(), "{}: {what}: length", case.name);
+    let worst = actual.iter().zip(expected).map(|(a, e)| (a - e).abs()).fold(0.0f32, f32::max);
+    assert!(worst <= TOLERANCE, "{}: {what} differs from `{tensor}` by {worst:e}", case.name);
+}
+
 fn check<M: Model<f32>>(case: &str) {
-    let case = Case::load(case);
+    let case = load_case(case);
     let batch = case.shape("input")[0];
     let mut model = M::seeded(0);
     let kernel = M::LAYERS[0].params[0];
@@ -35,15 +43,15 @@ fn check<M: Model<f32>>(case: &str) {
     let x = case.get("input");
     model.forward(&mut ws, x, batch, Mode::Train);
     let outputs = M::OUTPUT_SIZE * batch;
-    case.assert_close("output", &ws.output()[..outputs], "output", TOLERANCE);
-    case.assert_close("pre-activation", &ws.loss_views().logits[..outputs], "preactivation", TOLERANCE);
+    assert_close(&case, "output", &ws.output()[..outputs], "output");
+    assert_close(&case, "pre-activation", &ws.loss_views().logits[..outputs], "preactivation");
 
     ws.loss_views().output_grad[..outputs].copy_from_slice(case.get("grad.output"));
     model.backward(&mut ws, x, batch, GradAt::Output, true);
     let grads = ws.grads();
-    case.assert_close("∂L/∂kernel", &grads[kernel.offset..kernel.offset + kernel.len], "grad.keras.kernel", TOLERANCE);
-    case.assert_close("∂L/∂bias", &grads[bias.offset..bias.offset + bias.len], "grad.keras.bias", TOLERANCE);
-    case.assert_close("∂L/∂input", &ws.input_grad()[..M::INPUT_SIZE * batch], "grad.input", TOLERANCE);
+    assert_close(&case, "∂L/∂kernel", &grads[kernel.offset..kernel.offset + kernel.len], "grad.keras.kernel");
+    assert_close(&case, "∂L/∂bias", &grads[bias.offset..bias.offset + bias.len], "grad.keras.bias");
+    assert_close(&case, "∂L/∂input", &ws.input_grad()[..M::INPUT_SIZE * batch], "grad.input");
 }
 
 #[test]
