@@ -74,7 +74,12 @@ impl<T: Scalar> ImageFolder<T> {
                 y.push(label as u32);
                 paths.push(file);
             }
-            classes.push(dir.file_name().unwrap_or_default().to_string_lossy().into_owned());
+            classes.push(
+                dir.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+            );
         }
         Ok(ImageFolder {
             data: Dataset::new(x, y, height * width * channels),
@@ -156,8 +161,7 @@ pub fn load_image<T: Scalar>(
     } else {
         let gray: GrayImage = ImageBuffer::from_fn(rgb.width(), rgb.height(), |x, y| {
             let p = rgb.get_pixel(x, y).channels();
-            let l = (19595 * p[0] as u32 + 38470 * p[1] as u32 + 7471 * p[2] as u32 + 0x8000)
-                >> 16;
+            let l = (19595 * p[0] as u32 + 38470 * p[1] as u32 + 7471 * p[2] as u32 + 0x8000) >> 16;
             Luma([l as u8])
         });
         resized(gray, w, h).into_raw()

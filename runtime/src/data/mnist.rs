@@ -131,7 +131,9 @@ fn parse_idx(
             found: bytes.len() as u64,
         });
     }
-    let dims: Vec<usize> = (0..ndims).map(|d| be_u32(bytes, 4 + 4 * d) as usize).collect();
+    let dims: Vec<usize> = (0..ndims)
+        .map(|d| be_u32(bytes, 4 + 4 * d) as usize)
+        .collect();
     // At most three u32 factors: exact in u128.
     let payload: u128 = dims.iter().map(|&d| d as u128).product();
     let expected = u64::try_from(payload + header as u128).unwrap_or(u64::MAX);
@@ -182,7 +184,13 @@ pub fn load_idx_images(path: impl AsRef<Path>) -> Result<Images> {
 pub fn load_idx_labels(path: impl AsRef<Path>) -> Result<Vec<u8>> {
     let path = path.as_ref();
     let mut bytes = read_maybe_gzip(path)?;
-    parse_idx(path, &bytes, IDX_LABELS_MAGIC, "IDX1 unsigned-byte labels", 1)?;
+    parse_idx(
+        path,
+        &bytes,
+        IDX_LABELS_MAGIC,
+        "IDX1 unsigned-byte labels",
+        1,
+    )?;
     bytes.drain(..8);
     Ok(bytes)
 }
@@ -310,7 +318,11 @@ mod tests {
     #[test]
     fn small_files_plain_and_gzipped() {
         let dir = tempfile::tempdir().unwrap();
-        let img = idx(IDX_IMAGES_MAGIC, &[2, 2, 3], &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 255]);
+        let img = idx(
+            IDX_IMAGES_MAGIC,
+            &[2, 2, 3],
+            &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 255],
+        );
         let plain = dir.path().join("i");
         let zipped = dir.path().join("i.gz");
         std::fs::write(&plain, &img).unwrap();

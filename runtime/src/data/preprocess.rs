@@ -107,7 +107,11 @@ impl StandardScaler {
 
     /// `x ← x · scale + mean` in place: undoes [`StandardScaler::transform`].
     pub fn inverse_transform<T: Scalar>(&self, x: &mut [T]) {
-        check_shape(x.len(), self.mean.len(), "StandardScaler::inverse_transform");
+        check_shape(
+            x.len(),
+            self.mean.len(),
+            "StandardScaler::inverse_transform",
+        );
         for row in x.chunks_exact_mut(self.mean.len()) {
             for ((v, &m), &s) in row.iter_mut().zip(&self.mean).zip(&self.scale) {
                 *v = T::of(v.to_f64() * s + m);

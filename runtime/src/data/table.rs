@@ -153,7 +153,11 @@ impl Table {
         Ok(Table {
             feature_names: cols.iter().map(|&c| raw.headers[c].clone()).collect(),
             label_name: raw.headers[label_col].clone(),
-            labels: raw.rows.iter().map(|(_, r)| r[label_col].to_owned()).collect(),
+            labels: raw
+                .rows
+                .iter()
+                .map(|(_, r)| r[label_col].to_owned())
+                .collect(),
             lines: raw.rows.iter().map(|(l, _)| *l).collect(),
             x,
             path: raw.path,
@@ -319,7 +323,10 @@ mod tests {
         assert_eq!(ds.x, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
         let t = Table::from_csv(&p, &["b"], "a").unwrap();
         let r = t.regression::<f32>().unwrap();
-        assert_eq!((r.x.as_slice(), r.y.as_slice()), (&[2.0, 4.0, 6.0][..], &[1.0, 3.0, 5.0][..]));
+        assert_eq!(
+            (r.x.as_slice(), r.y.as_slice()),
+            (&[2.0, 4.0, 6.0][..], &[1.0, 3.0, 5.0][..])
+        );
         // Text labels cannot be regression targets; the error names the first bad line.
         let t = Table::from_csv(&p, &["a"], "kind").unwrap();
         match t.regression::<f32>() {
