@@ -355,3 +355,32 @@ fn split_fraction_out_of_range() {
         assert!(e.to_string().contains(&f.to_string()));
     }
 }
+
+#[test]
+fn no_panic_on_any_prefix_or_bit_flip() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = gz(&idx(0x803, &[2, 3, 3], &[5; 18]));
+    let p = dir.path().join("f.gz");
+    for keep in 0..good.len() {
+        std::fs::write(&p, &good[..keep]).unwrap();
+        assert!(
+            load_idx_images(&p).is_err(),
+            "prefix of {keep} bytes loaded"
+        );
+    }
+    let mut rng = kiln::Rng::new(2024);
+    for _ in 0..300 {
+        let mut bytes = good.clone();
+        let at = rng.below(bytes.len() as u64) as usize;
+        bytes[at] ^= 1 << rng.below(8);
+        std::fs::write(&p, &bytes).unwrap();
+        let _ = load_idx_images(&p); // Ok (a flipped mtime byte) or Err, never a panic.
+        let _ = load_idx_labels(&p);
+    }
+    let csv = b"a,b,label\n1,2,x\n3,4,y\n";
+    let p = dir.path().join("f.csv");
+    for keep in 0..csv.len() {
+        std::fs::write(&p, &csv[..keep]).unwrap();
+        let _ = Table::from_csv_all(&p, "label").map(|t| t.classification::<f32>());
+    }
+}

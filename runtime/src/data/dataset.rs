@@ -1,6 +1,8 @@
 //! [`Dataset`]: samples and their targets in the flat, sample-major layout the training loop
 //! takes; seeded train/test splits.
 
+use std::collections::BTreeMap;
+
 use super::{DataError, Result};
 use crate::Rng;
 
@@ -165,14 +167,14 @@ pub fn train_test_split(n: usize, test_fraction: f64, seed: u64) -> Result<Split
 /// Errors: [`DataError::SplitFraction`] unless `0 < test_fraction < 1`.
 pub fn stratified_split(labels: &[u32], test_fraction: f64, seed: u64) -> Result<Split> {
     check_fraction(test_fraction)?;
-    let classes = labels.iter().max().map_or(0, |&m| m as usize + 1);
-    let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); classes];
+    // A map, not a vector indexed by label, so that a stray huge label costs nothing.
+    let mut by_class: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for (i, &l) in labels.iter().enumerate() {
-        by_class[l as usize].push(i);
+        by_class.entry(l).or_default().push(i);
     }
     let mut rng = Rng::new(seed);
     let (mut train, mut test) = (Vec::new(), Vec::new());
-    for mut members in by_class {
+    for mut members in by_class.into_values() {
         rng.shuffle(&mut members);
         let k = ((test_fraction * members.len() as f64).round() as usize).min(members.len());
         test.extend_from_slice(&members[..k]);
@@ -208,5 +210,15 @@ mod tests {
     fn one_hot_rows() {
         let v: Vec<f32> = one_hot(&[2, 0], 3);
         assert_eq!(v, [0.0, 0.0, 1.0, 1.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn stratified_split_with_sparse_labels() {
+        let labels = [u32::MAX, 3, u32::MAX, 3, 3, 3];
+        let s = stratified_split(&labels, 0.5, 9).unwrap();
+        let mut test: Vec<u32> = s.test.iter().map(|&i| labels[i]).collect();
+        test.sort();
+        assert_eq!(test, [3, 3, u32::MAX]);
+        assert_eq!(s.train.len(), 3);
     }
 }
