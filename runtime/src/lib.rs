@@ -1,5 +1,6 @@
 //! kiln: neural networks declared inline in Rust, shape-checked and compiled at build time.
 
+pub mod data;
 pub mod kernels;
 pub mod layers;
 pub mod losses;

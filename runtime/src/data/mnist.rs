@@ -1,0 +1,371 @@
+//! MNIST and other IDX files (optionally gzipped).
+//!
+//! IDX layout: all header integers are unsigned 32-bit big-endian. Images: magic `0x00000803`
+//! (2051), item count, rows, columns, then `count × rows × cols` bytes, row-major, one image after
+//! another. Labels: magic `0x00000801` (2049), item count, then `count` bytes.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use super::{DataError, Dataset, Result};
+use crate::Scalar;
+
+/// Magic number of an IDX file of unsigned bytes with three dimensions (images).
+pub const IDX_IMAGES_MAGIC: u32 = 0x0000_0803;
+/// Magic number of an IDX file of unsigned bytes with one dimension (labels).
+pub const IDX_LABELS_MAGIC: u32 = 0x0000_0801;
+
+/// The four file names of MNIST, as distributed: train images, train labels, test images, test
+/// labels.
+pub const MNIST_FILES: [&str; 4] = [
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+];
+
+/// Reads a whole file, decompressing it if it starts with the gzip magic bytes `1f 8b`.
+///
+/// A file without the gzip magic is returned as it is, so both `x.gz` and its decompressed form
+/// load the same way. Errors: [`DataError::Io`] if the file cannot be read, [`DataError::Gzip`]
+/// if the compressed stream is corrupt or cut short.
+pub fn read_maybe_gzip(path: impl AsRef<Path>) -> Result<Vec<u8>> {
+    let path = path.as_ref();
+    let raw = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
+    if raw.len() < 2 || raw[0] != 0x1f || raw[1] != 0x8b {
+        return Ok(raw);
+    }
+    // The gzip trailer's last four bytes hold the decompressed size modulo 2^32: a capacity hint,
+    // capped so that a lying trailer cannot make us reserve absurd amounts of memory (deflate
+    // expands at most ~1032:1).
+    let hint = if raw.len() >= 18 {
+        let t = &raw[raw.len() - 4..];
+        u32::from_le_bytes([t[0], t[1], t[2], t[3]]) as usize
+    } else {
+        0
+    };
+    let cap = hint.min(raw.len().saturating_mul(1032)).min(1 << 30);
+    let mut out = Vec::with_capacity(cap);
+    let mut decoder = flate2::bufread::GzDecoder::new(&raw[..]);
+    decoder
+        .read_to_end(&mut out)
+        .map_err(|source| DataError::Gzip {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(out)
+}
+
+/// Images loaded from an IDX file: `count` images of `rows × cols` bytes each.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Images {
+    /// Number of images.
+    pub count: usize,
+    /// Rows (height) of each image.
+    pub rows: usize,
+    /// Columns (width) of each image.
+    pub cols: usize,
+    /// `count × rows × cols` bytes: image `i` occupies `[i·rows·cols .. (i+1)·rows·cols]`,
+    /// row-major within the image.
+    pub pixels: Vec<u8>,
+}
+
+impl Images {
+    /// Values per image: `rows × cols`.
+    pub fn pixels_per_image(&self) -> usize {
+        self.rows * self.cols
+    }
+
+    /// The bytes of image `i`, row-major. Panics if `i >= count`.
+    pub fn image(&self, i: usize) -> &[u8] {
+        let n = self.pixels_per_image();
+        &self.pixels[i * n..(i + 1) * n]
+    }
+
+    /// All pixels scaled to `[0, 1]` (`p / 255`), sample-major: image `i` occupies
+    /// `[i·rows·cols .. (i+1)·rows·cols]`, row-major — Keras' `(rows, cols, 1)` channels-last
+    /// layout flattened.
+    pub fn scaled<T: Scalar>(&self) -> Vec<T> {
+        let lut: Vec<T> = (0..=255u8).map(|p| T::of(p as f64 / 255.0)).collect();
+        self.pixels.iter().map(|&p| lut[p as usize]).collect()
+    }
+
+    /// Mean pixel value over all images, in `0..=255`.
+    pub fn mean(&self) -> f64 {
+        if self.pixels.is_empty() {
+            return 0.0;
+        }
+        self.pixels.iter().map(|&p| p as u64).sum::<u64>() as f64 / self.pixels.len() as f64
+    }
+}
+
+fn be_u32(bytes: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+}
+
+/// Checks magic and total length; returns the header's dimensions.
+fn parse_idx(
+    path: &Path,
+    bytes: &[u8],
+    magic: u32,
+    kind: &'static str,
+    ndims: usize,
+) -> Result<Vec<usize>> {
+    let mut head = [0u8; 4];
+    let n = bytes.len().min(4);
+    head[..n].copy_from_slice(&bytes[..n]);
+    let found = u32::from_be_bytes(head);
+    if found != magic {
+        return Err(DataError::IdxMagic {
+            path: path.to_path_buf(),
+            kind,
+            expected: magic,
+            found,
+        });
+    }
+    let header = 4 + 4 * ndims;
+    if bytes.len() < header {
+        return Err(DataError::IdxTruncated {
+            path: path.to_path_buf(),
+            expected: header as u64,
+            found: bytes.len() as u64,
+        });
+    }
+    let dims: Vec<usize> = (0..ndims)
+        .map(|d| be_u32(bytes, 4 + 4 * d) as usize)
+        .collect();
+    // At most three u32 factors: exact in u128.
+    let payload: u128 = dims.iter().map(|&d| d as u128).product();
+    let expected = u64::try_from(payload + header as u128).unwrap_or(u64::MAX);
+    let found = bytes.len() as u64;
+    if found < expected {
+        return Err(DataError::IdxTruncated {
+            path: path.to_path_buf(),
+            expected,
+            found,
+        });
+    }
+    if found > expected {
+        return Err(DataError::IdxTrailingBytes {
+            path: path.to_path_buf(),
+            expected,
+            found,
+        });
+    }
+    Ok(dims)
+}
+
+/// Loads an IDX3 unsigned-byte image file (gzipped or not).
+///
+/// Errors: [`DataError::Io`], [`DataError::Gzip`], [`DataError::IdxMagic`] (not `0x00000803`),
+/// [`DataError::IdxTruncated`] / [`DataError::IdxTrailingBytes`] (length ≠ `16 + count·rows·cols`).
+pub fn load_idx_images(path: impl AsRef<Path>) -> Result<Images> {
+    let path = path.as_ref();
+    let mut bytes = read_maybe_gzip(path)?;
+    let dims = parse_idx(
+        path,
+        &bytes,
+        IDX_IMAGES_MAGIC,
+        "IDX3 unsigned-byte images",
+        3,
+    )?;
+    bytes.drain(..16);
+    Ok(Images {
+        count: dims[0],
+        rows: dims[1],
+        cols: dims[2],
+        pixels: bytes,
+    })
+}
+
+/// Loads an IDX1 unsigned-byte label file (gzipped or not): one byte per item.
+///
+/// Errors: as [`load_idx_images`], with magic `0x00000801` and length `8 + count`.
+pub fn load_idx_labels(path: impl AsRef<Path>) -> Result<Vec<u8>> {
+    let path = path.as_ref();
+    let mut bytes = read_maybe_gzip(path)?;
+    parse_idx(
+        path,
+        &bytes,
+        IDX_LABELS_MAGIC,
+        "IDX1 unsigned-byte labels",
+        1,
+    )?;
+    bytes.drain(..8);
+    Ok(bytes)
+}
+
+/// Loads a matching pair of image and label files, checking that the counts agree and that every
+/// label is below `classes`.
+pub fn load_idx_pair(
+    images_path: impl AsRef<Path>,
+    labels_path: impl AsRef<Path>,
+    classes: u32,
+) -> Result<(Images, Vec<u8>)> {
+    let (images_path, labels_path) = (images_path.as_ref(), labels_path.as_ref());
+    let images = load_idx_images(images_path)?;
+    let labels = load_idx_labels(labels_path)?;
+    if labels.len() != images.count {
+        return Err(DataError::LabelCount {
+            images_path: images_path.to_path_buf(),
+            labels_path: labels_path.to_path_buf(),
+            images: images.count,
+            labels: labels.len(),
+        });
+    }
+    if let Some((index, &value)) = labels
+        .iter()
+        .enumerate()
+        .find(|&(_, &l)| l as u32 >= classes)
+    {
+        return Err(DataError::LabelOutOfRange {
+            path: labels_path.to_path_buf(),
+            index,
+            value: value as u32,
+            classes,
+        });
+    }
+    Ok((images, labels))
+}
+
+/// The MNIST handwritten digits: 60,000 training and 10,000 test images of 28×28 pixels, labels
+/// 0..9.
+#[derive(Clone, Debug)]
+pub struct Mnist {
+    /// Training images.
+    pub train_images: Images,
+    /// Training labels, `0..10`, one per training image.
+    pub train_labels: Vec<u8>,
+    /// Test images.
+    pub test_images: Images,
+    /// Test labels, `0..10`, one per test image.
+    pub test_labels: Vec<u8>,
+}
+
+impl Mnist {
+    /// Number of classes (digits 0..9).
+    pub const CLASSES: usize = 10;
+
+    /// Loads the four files named in [`MNIST_FILES`] from `dir` (each gzipped or, under the same
+    /// name, not).
+    ///
+    /// Checks, besides each file's own format: label count = image count in each split, labels
+    /// below 10, and that test images have the same size as training images
+    /// ([`DataError::IdxDimensions`] otherwise).
+    pub fn load(dir: impl AsRef<Path>) -> Result<Mnist> {
+        let dir = dir.as_ref();
+        let p = |name: &str| -> PathBuf { dir.join(name) };
+        let classes = Self::CLASSES as u32;
+        let (train_images, train_labels) =
+            load_idx_pair(p(MNIST_FILES[0]), p(MNIST_FILES[1]), classes)?;
+        let (test_images, test_labels) =
+            load_idx_pair(p(MNIST_FILES[2]), p(MNIST_FILES[3]), classes)?;
+        if (test_images.rows, test_images.cols) != (train_images.rows, train_images.cols) {
+            return Err(DataError::IdxDimensions {
+                path: p(MNIST_FILES[2]),
+                expected: vec![train_images.rows, train_images.cols],
+                found: vec![test_images.rows, test_images.cols],
+            });
+        }
+        Ok(Mnist {
+            train_images,
+            train_labels,
+            test_images,
+            test_labels,
+        })
+    }
+
+    /// The training split as a [`Dataset`]: `x` scaled to `[0, 1]`, 784 features per sample,
+    /// labels as `u32`.
+    pub fn train<T: Scalar>(&self) -> Dataset<T> {
+        to_dataset(&self.train_images, &self.train_labels)
+    }
+
+    /// The test split as a [`Dataset`], like [`Mnist::train`].
+    pub fn test<T: Scalar>(&self) -> Dataset<T> {
+        to_dataset(&self.test_images, &self.test_labels)
+    }
+}
+
+fn to_dataset<T: Scalar>(images: &Images, labels: &[u8]) -> Dataset<T> {
+    Dataset::new(
+        images.scaled(),
+        labels.iter().map(|&l| l as u32).collect(),
+        images.pixels_per_image(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn idx(magic: u32, dims: &[u32], payload: &[u8]) -> Vec<u8> {
+        let mut v = magic.to_be_bytes().to_vec();
+        for d in dims {
+            v.extend_from_slice(&d.to_be_bytes());
+        }
+        v.extend_from_slice(payload);
+        v
+    }
+
+    fn gz(bytes: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn small_files_plain_and_gzipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let img = idx(
+            IDX_IMAGES_MAGIC,
+            &[2, 2, 3],
+            &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 255],
+        );
+        let plain = dir.path().join("i");
+        let zipped = dir.path().join("i.gz");
+        std::fs::write(&plain, &img).unwrap();
+        std::fs::write(&zipped, gz(&img)).unwrap();
+        let a = load_idx_images(&plain).unwrap();
+        let b = load_idx_images(&zipped).unwrap();
+        assert_eq!(a, b);
+        assert_eq!((a.count, a.rows, a.cols), (2, 2, 3));
+        assert_eq!(a.image(1), &[6, 7, 8, 9, 10, 255]);
+        let s: Vec<f32> = a.scaled();
+        assert_eq!(s[11], 1.0);
+        assert_eq!(s[0], 0.0);
+        assert!((s[1] - 1.0 / 255.0).abs() < 1e-7);
+    }
+
+    #[test]
+    fn header_shorter_than_magic_is_wrong_magic_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        for bytes in [&[][..], &[0, 0, 8][..]] {
+            let p = dir.path().join("short");
+            std::fs::write(&p, bytes).unwrap();
+            assert!(matches!(
+                load_idx_labels(&p),
+                Err(DataError::IdxMagic { found: 0, .. }) | Err(DataError::IdxMagic { .. })
+            ));
+        }
+        // Right magic, header cut short.
+        let p = dir.path().join("hdr");
+        std::fs::write(&p, [0, 0, 8, 3, 0, 0]).unwrap();
+        assert!(matches!(
+            load_idx_images(&p),
+            Err(DataError::IdxTruncated {
+                expected: 16,
+                found: 6,
+                ..
+            })
+        ));
+        // A header claiming 4 billion cubed bytes must not allocate or overflow.
+        let p = dir.path().join("huge");
+        std::fs::write(&p, idx(IDX_IMAGES_MAGIC, &[u32::MAX; 3], &[])).unwrap();
+        assert!(matches!(
+            load_idx_images(&p),
+            Err(DataError::IdxTruncated { .. })
+        ));
+    }
+}
