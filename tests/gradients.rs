@@ -20,7 +20,11 @@ fn random(len: usize, rng: &mut Rng) -> Vec<f64> {
 fn loss<M: Model<f64>>(model: &M, ws: &mut M::Workspace, x: &[f64], r: &[f64], mode: Mode) -> f64 {
     ws.reseed(7);
     model.forward(ws, x, N, mode);
-    ws.output()[..M::OUTPUT_SIZE * N].iter().zip(r).map(|(o, r)| o * r).sum()
+    ws.output()[..M::OUTPUT_SIZE * N]
+        .iter()
+        .zip(r)
+        .map(|(o, r)| o * r)
+        .sum()
 }
 
 fn relative_error(a: f64, b: f64) -> f64 {
@@ -55,7 +59,12 @@ fn check<M: Model<f64>>(mode: Mode) -> f64 {
         model.params_mut()[i] = saved;
         let numeric = (up - down) / (2.0 * EPS);
         let e = relative_error(grads[i], numeric);
-        assert!(e < TOLERANCE, "{}: parameter {i}: backward {} vs numeric {numeric}", M::NAME, grads[i]);
+        assert!(
+            e < TOLERANCE,
+            "{}: parameter {i}: backward {} vs numeric {numeric}",
+            M::NAME,
+            grads[i]
+        );
         worst = worst.max(e);
     }
     let mut x = x;
@@ -68,7 +77,12 @@ fn check<M: Model<f64>>(mode: Mode) -> f64 {
         x[i] = saved;
         let numeric = (up - down) / (2.0 * EPS);
         let e = relative_error(input_grad[i], numeric);
-        assert!(e < TOLERANCE, "{}: input {i}: backward {} vs numeric {numeric}", M::NAME, input_grad[i]);
+        assert!(
+            e < TOLERANCE,
+            "{}: input {i}: backward {} vs numeric {numeric}",
+            M::NAME,
+            input_grad[i]
+        );
         worst = worst.max(e);
     }
     worst
@@ -87,7 +101,11 @@ fn predict_matches_forward<const I: usize, const O: usize, M: Model<f64>>(
     for j in 0..N {
         let single = predict(model, &x.column(j).into_owned());
         for (a, b) in single.iter().zip(batch.column(j).iter()) {
-            assert!((a - b).abs() < 1e-12, "{}: predict {a} vs forward {b}", M::NAME);
+            assert!(
+                (a - b).abs() < 1e-12,
+                "{}: predict {a} vs forward {b}",
+                M::NAME
+            );
         }
     }
 }

@@ -89,6 +89,8 @@ pub trait Workspace<T: Scalar> {
     fn input_grad(&self) -> &[T];
     /// `∂L/∂params` of the last backward pass, flat, in the model's parameter layout.
     fn grads(&self) -> &[T];
+    /// The same, mutable (gradient clipping).
+    fn grads_mut(&mut self) -> &mut [T];
     /// The views a loss needs, borrowed at once.
     fn loss_views(&mut self) -> LossViews<'_, T>;
     /// Restarts the random streams (dropout) from `seed`.

@@ -25,9 +25,22 @@ model! {
 /// The largest `|a − b|` between `actual` and reference tensor `tensor`, asserted below 1e-5.
 fn assert_close(case: &Case, what: &str, actual: &[f32], tensor: &str) {
     let expected = case.get(tensor);
-    assert_eq!(actual.len(), expected.len(), "{}: {what}: length", case.name);
-    let worst = actual.iter().zip(expected).map(|(a, e)| (a - e).abs()).fold(0.0f32, f32::max);
-    assert!(worst <= TOLERANCE, "{}: {what} differs from `{tensor}` by {worst:e}", case.name);
+    assert_eq!(
+        actual.len(),
+        expected.len(),
+        "{}: {what}: length",
+        case.name
+    );
+    let worst = actual
+        .iter()
+        .zip(expected)
+        .map(|(a, e)| (a - e).abs())
+        .fold(0.0f32, f32::max);
+    assert!(
+        worst <= TOLERANCE,
+        "{}: {what} differs from `{tensor}` by {worst:e}",
+        case.name
+    );
 }
 
 fn check<M: Model<f32>>(case: &str) {
@@ -36,7 +49,8 @@ fn check<M: Model<f32>>(case: &str) {
     let mut model = M::seeded(0);
     let kernel = M::LAYERS[0].params[0];
     let bias = M::LAYERS[0].params[1];
-    model.params_mut()[kernel.offset..kernel.offset + kernel.len].copy_from_slice(case.get("keras.kernel"));
+    model.params_mut()[kernel.offset..kernel.offset + kernel.len]
+        .copy_from_slice(case.get("keras.kernel"));
     model.params_mut()[bias.offset..bias.offset + bias.len].copy_from_slice(case.get("keras.bias"));
 
     let mut ws = model.workspace(batch);
@@ -44,14 +58,34 @@ fn check<M: Model<f32>>(case: &str) {
     model.forward(&mut ws, x, batch, Mode::Train);
     let outputs = M::OUTPUT_SIZE * batch;
     assert_close(&case, "output", &ws.output()[..outputs], "output");
-    assert_close(&case, "pre-activation", &ws.loss_views().logits[..outputs], "preactivation");
+    assert_close(
+        &case,
+        "pre-activation",
+        &ws.loss_views().logits[..outputs],
+        "preactivation",
+    );
 
     ws.loss_views().output_grad[..outputs].copy_from_slice(case.get("grad.output"));
     model.backward(&mut ws, x, batch, GradAt::Output, true);
     let grads = ws.grads();
-    assert_close(&case, "∂L/∂kernel", &grads[kernel.offset..kernel.offset + kernel.len], "grad.keras.kernel");
-    assert_close(&case, "∂L/∂bias", &grads[bias.offset..bias.offset + bias.len], "grad.keras.bias");
-    assert_close(&case, "∂L/∂input", &ws.input_grad()[..M::INPUT_SIZE * batch], "grad.input");
+    assert_close(
+        &case,
+        "∂L/∂kernel",
+        &grads[kernel.offset..kernel.offset + kernel.len],
+        "grad.keras.kernel",
+    );
+    assert_close(
+        &case,
+        "∂L/∂bias",
+        &grads[bias.offset..bias.offset + bias.len],
+        "grad.keras.bias",
+    );
+    assert_close(
+        &case,
+        "∂L/∂input",
+        &ws.input_grad()[..M::INPUT_SIZE * batch],
+        "grad.input",
+    );
 }
 
 #[test]

@@ -338,6 +338,10 @@ pub fn generate(model: &Model) -> TokenStream {
                     &self.grads
                 }
 
+                fn grads_mut(&mut self) -> &mut [T] {
+                    &mut self.grads
+                }
+
                 fn loss_views(&mut self) -> ::kiln::LossViews<'_, T> {
                     let ws = self;
                     ::kiln::LossViews { logits: #logits, output: &ws.#a_last[..], output_grad: &mut ws.#g_last[..] }

@@ -1,0 +1,37 @@
+//! The errors training and evaluation report instead of panicking.
+
+use crate::losses::TargetError;
+
+/// Why `fit`, `evaluate` or `predict` could not run or had to stop.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The inputs are not a whole number of samples.
+    #[error("x has {len} values, which is not a whole number of samples of {input_size} values (the model's input size)")]
+    RaggedInput { len: usize, input_size: usize },
+    /// x and y describe different numbers of samples.
+    #[error("x has {x_samples} samples but y has targets for {y_samples}; they must match")]
+    LengthMismatch { x_samples: usize, y_samples: usize },
+    /// There is nothing to train or evaluate on.
+    #[error("{what} is empty: there are no samples to work on")]
+    Empty { what: &'static str },
+    /// A target is not valid for the loss (e.g. a class label out of range).
+    #[error("invalid {what} targets: {source}")]
+    Target {
+        what: &'static str,
+        #[source]
+        source: TargetError,
+    },
+    /// The loss became NaN or infinite.
+    #[error("the loss became {loss} at epoch {epoch}, batch {batch}: training stopped; lower the learning rate, clip gradients, or check the data for NaN/Inf")]
+    NonFiniteLoss {
+        epoch: usize,
+        batch: usize,
+        loss: f64,
+    },
+    /// An option of `fit` has an impossible value.
+    #[error("invalid fit option: {0}")]
+    InvalidOption(String),
+}
+
+/// `Result<T, kiln::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,502 @@
+//! Training like Keras: `compile` a model with an optimizer, a loss and metrics, then `fit`,
+//! `evaluate` and `predict`.
+//!
+//! Data is sample-major: `x` holds `INPUT_SIZE` values per sample, one sample after another
+//! (which is also the column-major batch layout the model computes on), and `y` holds the loss's
+//! targets per sample (one `u32` class label, or `OUTPUT_SIZE` values).
+
+mod callbacks;
+mod history;
+mod progress;
+
+pub use callbacks::{Callback, Control, EarlyStopping, Goal};
+pub use history::{EpochLogs, History};
+pub use progress::Verbosity;
+
+use crate::error::{Error, Result};
+use crate::losses::Loss;
+use crate::metrics::Metric;
+use crate::optim::{clip_grad_norm, Optimizer, Schedule};
+use crate::{Mode, Model, Rng, Scalar, Workspace};
+use progress::EpochProgress;
+use std::time::Instant;
+
+/// A model with everything needed to train it: Keras' compiled model.
+pub struct Trainer<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> {
+    model: M,
+    optimizer: O,
+    loss: L,
+    metrics: Vec<Box<dyn Metric<T, L::Target>>>,
+    schedule: Option<Box<dyn Schedule>>,
+    clip_norm: Option<T>,
+    base_lr: f64,
+    ws: M::Workspace,
+    batch_x: Vec<T>,
+    batch_y: Vec<L::Target>,
+}
+
+/// `model.compile(optimizer, loss)`, for every generated model.
+pub trait Compile<T: Scalar>: Model<T> {
+    /// Pairs the model with an optimizer and a loss. A loss that cannot fit the model's output
+    /// (e.g. categorical cross-entropy on a single output) fails to compile.
+    fn compile<O: Optimizer<T>, L: Loss<T>>(self, optimizer: O, loss: L) -> Trainer<T, Self, O, L> {
+        Trainer::new(self, optimizer, loss)
+    }
+}
+
+impl<T: Scalar, M: Model<T>> Compile<T> for M {}
+
+/// Options of [`Trainer::fit`], Keras' keyword arguments.
+pub struct Fit<'a, T, Y> {
+    /// Passes over the training data (default 1).
+    pub epochs: usize,
+    /// Samples per gradient step (default 32); the last batch of an epoch may be smaller and is
+    /// trained exactly as it is.
+    pub batch_size: usize,
+    /// Reshuffle the training samples before each epoch (default true).
+    pub shuffle: bool,
+    /// Seed of shuffling and dropout (default 0): same seed, same data, same result.
+    pub seed: u64,
+    /// Data evaluated after each epoch.
+    pub validation_data: Option<(&'a [T], &'a [Y])>,
+    /// Fraction of the training data (its end, before shuffling, as in Keras) held out for
+    /// validation instead.
+    pub validation_split: f64,
+    /// What to print.
+    pub verbosity: Verbosity,
+    /// Code run after each epoch.
+    pub callbacks: Vec<&'a mut dyn Callback<T>>,
+}
+
+impl<T, Y> Default for Fit<'_, T, Y> {
+    fn default() -> Self {
+        Fit {
+            epochs: 1,
+            batch_size: 32,
+            shuffle: true,
+            seed: 0,
+            validation_data: None,
+            validation_split: 0.0,
+            verbosity: Verbosity::Bar,
+            callbacks: Vec::new(),
+        }
+    }
+}
+
+impl<'a, T, Y> Fit<'a, T, Y> {
+    /// `epochs` passes, other options at their defaults.
+    pub fn epochs(epochs: usize) -> Self {
+        Fit {
+            epochs,
+            ..Default::default()
+        }
+    }
+    pub fn batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size;
+        self
+    }
+    pub fn shuffle(mut self, shuffle: bool) -> Self {
+        self.shuffle = shuffle;
+        self
+    }
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+    pub fn validation_data(mut self, x: &'a [T], y: &'a [Y]) -> Self {
+        self.validation_data = Some((x, y));
+        self
+    }
+    pub fn validation_split(mut self, fraction: f64) -> Self {
+        self.validation_split = fraction;
+        self
+    }
+    pub fn verbosity(mut self, verbosity: Verbosity) -> Self {
+        self.verbosity = verbosity;
+        self
+    }
+    /// No output at all.
+    pub fn quiet(self) -> Self {
+        self.verbosity(Verbosity::Quiet)
+    }
+    pub fn callback(mut self, callback: &'a mut dyn Callback<T>) -> Self {
+        self.callbacks.push(callback);
+        self
+    }
+}
+
+/// Loss and metrics over a dataset, from [`Trainer::evaluate`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation {
+    pub loss: f64,
+    pub metrics: Vec<(&'static str, f64)>,
+}
+
+impl Evaluation {
+    /// A metric by name (`"accuracy"`), or the loss for `"loss"`.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        if name == "loss" {
+            return Some(self.loss);
+        }
+        self.metrics
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+    }
+}
+
+impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
+    /// See [`Compile::compile`].
+    pub fn new(model: M, mut optimizer: O, loss: L) -> Self {
+        const {
+            assert!(
+                M::OUTPUT_SIZE >= L::MIN_OUTPUTS,
+                "this loss needs more outputs than the model has: categorical cross-entropy needs at least 2 (use binary cross-entropy for a single sigmoid output)"
+            )
+        };
+        optimizer.init(M::PARAM_COUNT);
+        let base_lr = optimizer.learning_rate();
+        let ws = model.workspace(0);
+        Trainer {
+            model,
+            optimizer,
+            loss,
+            metrics: Vec::new(),
+            schedule: None,
+            clip_norm: None,
+            base_lr,
+            ws,
+            batch_x: Vec::new(),
+            batch_y: Vec::new(),
+        }
+    }
+
+    /// Adds a metric reported by `fit` and `evaluate`.
+    pub fn metric(mut self, metric: impl Metric<T, L::Target> + 'static) -> Self {
+        self.metrics.push(Box::new(metric));
+        self
+    }
+
+    /// Sets the learning rate of each epoch from the optimizer's initial rate.
+    pub fn schedule(mut self, schedule: impl Schedule + 'static) -> Self {
+        self.schedule = Some(Box::new(schedule));
+        self
+    }
+
+    /// Clips the gradient to a global L2 norm of at most `max_norm` before each step.
+    pub fn clip_grad_norm(mut self, max_norm: f64) -> Self {
+        self.clip_norm = Some(T::of(max_norm));
+        self
+    }
+
+    pub fn model(&self) -> &M {
+        &self.model
+    }
+
+    pub fn model_mut(&mut self) -> &mut M {
+        &mut self.model
+    }
+
+    pub fn into_model(self) -> M {
+        self.model
+    }
+
+    pub fn optimizer(&self) -> &O {
+        &self.optimizer
+    }
+
+    pub fn optimizer_mut(&mut self) -> &mut O {
+        &mut self.optimizer
+    }
+
+    /// Makes room for batches of `capacity` samples (allocates only when it grows).
+    fn reserve(&mut self, capacity: usize) {
+        if self.ws.capacity() < capacity {
+            self.ws = self.model.workspace(capacity);
+        }
+        let per_sample = self.loss.targets_per_sample(M::OUTPUT_SIZE);
+        if self.batch_x.len() < capacity * M::INPUT_SIZE {
+            self.batch_x.resize(capacity * M::INPUT_SIZE, T::zero());
+        }
+        if self.batch_y.len() < capacity * per_sample {
+            let fill = self.batch_y.first().copied();
+            match fill {
+                Some(fill) => self.batch_y.resize(capacity * per_sample, fill),
+                None => self.batch_y.reserve_exact(capacity * per_sample),
+            }
+        }
+    }
+
+    /// Checks `x` and `y` against each other, the model and the loss; returns the sample count.
+    fn check_data(&self, x: &[T], y: &[L::Target], what: &'static str) -> Result<usize> {
+        if x.len() % M::INPUT_SIZE != 0 {
+            return Err(Error::RaggedInput {
+                len: x.len(),
+                input_size: M::INPUT_SIZE,
+            });
+        }
+        let n = x.len() / M::INPUT_SIZE;
+        let per_sample = self.loss.targets_per_sample(M::OUTPUT_SIZE);
+        if y.len() != n * per_sample {
+            return Err(Error::LengthMismatch {
+                x_samples: n,
+                y_samples: y.len() / per_sample.max(1),
+            });
+        }
+        if n == 0 {
+            return Err(Error::Empty { what });
+        }
+        self.loss
+            .check_targets_for(M::OUTPUT_SIZE, n, y)
+            .map_err(|source| Error::Target { what, source })?;
+        Ok(n)
+    }
+
+    /// One gradient step on a batch of `n` samples (`x`: `INPUT_SIZE × n`, `y`: targets);
+    /// returns the batch's mean loss. Allocates nothing.
+    pub fn train_step(&mut self, x: &[T], y: &[L::Target], n: usize) -> T {
+        self.model.forward(&mut self.ws, x, n, Mode::Train);
+        let views = self.ws.loss_views();
+        let (loss, at) = self.loss.loss_and_grad(
+            M::OUTPUT_ACTIVATION,
+            views.logits,
+            views.output,
+            y,
+            M::OUTPUT_SIZE,
+            n,
+            views.output_grad,
+        );
+        if !loss.is_finite() {
+            return loss;
+        }
+        self.model.backward(&mut self.ws, x, n, at, false);
+        if let Some(max_norm) = self.clip_norm {
+            clip_grad_norm(self.ws.grads_mut(), max_norm);
+        }
+        self.optimizer
+            .step(self.model.params_mut(), self.ws.grads());
+        loss
+    }
+
+    /// Trains for `options.epochs` epochs; returns the per-epoch history.
+    pub fn fit(
+        &mut self,
+        x: &[T],
+        y: &[L::Target],
+        mut options: Fit<'_, T, L::Target>,
+    ) -> Result<History> {
+        if options.batch_size == 0 {
+            return Err(Error::InvalidOption("batch_size must be at least 1".into()));
+        }
+        if !(0.0..1.0).contains(&options.validation_split) {
+            return Err(Error::InvalidOption(format!(
+                "validation_split must lie in [0, 1), but is {}",
+                options.validation_split
+            )));
+        }
+        let total = self.check_data(x, y, "training")?;
+        let per_sample = self.loss.targets_per_sample(M::OUTPUT_SIZE);
+        // Keras holds out the *last* samples, before any shuffling.
+        let held_out = (total as f64 * options.validation_split) as usize;
+        let n = total - held_out;
+        let (x, x_val) = x.split_at(n * M::INPUT_SIZE);
+        let (y, y_val) = y.split_at(n * per_sample);
+        let validation = match options.validation_data {
+            Some((xv, yv)) => {
+                self.check_data(xv, yv, "validation")?;
+                Some((xv, yv))
+            }
+            None if held_out > 0 => Some((x_val, y_val)),
+            None => None,
+        };
+        if n == 0 {
+            return Err(Error::Empty {
+                what: "training (after the validation split)",
+            });
+        }
+
+        let batch = options.batch_size.min(n);
+        self.reserve(batch);
+        self.ws.reseed(options.seed);
+        let mut rng = Rng::new(options.seed);
+        let mut order: Vec<usize> = (0..n).collect();
+        let batches = n.div_ceil(batch);
+        let mut history = History::default();
+
+        for epoch in 0..options.epochs {
+            if let Some(schedule) = &self.schedule {
+                self.optimizer
+                    .set_learning_rate(schedule.lr(self.base_lr, epoch));
+            }
+            if options.shuffle {
+                rng.shuffle(&mut order);
+            }
+            for metric in &mut self.metrics {
+                metric.reset();
+            }
+            let mut progress =
+                EpochProgress::start(options.verbosity, epoch, options.epochs, batches);
+            let started = Instant::now();
+            let mut loss_sum = 0.0;
+            for (index, chunk) in order.chunks(batch).enumerate() {
+                let m = chunk.len();
+                for (slot, &i) in chunk.iter().enumerate() {
+                    self.batch_x[slot * M::INPUT_SIZE..(slot + 1) * M::INPUT_SIZE]
+                        .copy_from_slice(&x[i * M::INPUT_SIZE..(i + 1) * M::INPUT_SIZE]);
+                }
+                self.batch_y.clear();
+                for &i in chunk {
+                    self.batch_y
+                        .extend_from_slice(&y[i * per_sample..(i + 1) * per_sample]);
+                }
+                let batch_x = std::mem::take(&mut self.batch_x);
+                let batch_y = std::mem::take(&mut self.batch_y);
+                let loss = self.train_step(&batch_x[..m * M::INPUT_SIZE], &batch_y, m);
+                self.batch_x = batch_x;
+                self.batch_y = batch_y;
+                if !loss.is_finite() {
+                    return Err(Error::NonFiniteLoss {
+                        epoch,
+                        batch: index,
+                        loss: loss.to_f64(),
+                    });
+                }
+                loss_sum += loss.to_f64() * m as f64;
+                let output = &self.ws.output()[..M::OUTPUT_SIZE * m];
+                for metric in &mut self.metrics {
+                    metric.update(output, &self.batch_y, M::OUTPUT_SIZE, m);
+                }
+                let seen = (index * batch + m) as f64;
+                let metrics = &self.metrics;
+                progress.batch_done(index * batch + m, || {
+                    running_summary(loss_sum / seen, metrics)
+                });
+            }
+            let seconds = started.elapsed().as_secs_f64();
+            let mut logs = EpochLogs {
+                epoch,
+                loss: loss_sum / n as f64,
+                metrics: self
+                    .metrics
+                    .iter()
+                    .map(|m| (m.name(), m.result()))
+                    .collect(),
+                val_loss: None,
+                val_metrics: Vec::new(),
+                learning_rate: self.optimizer.learning_rate(),
+                seconds,
+                samples_per_second: n as f64 / seconds.max(1e-9),
+            };
+            if let Some((xv, yv)) = validation {
+                let evaluation = self.evaluate_with(xv, yv, batch)?;
+                logs.val_loss = Some(evaluation.loss);
+                logs.val_metrics = evaluation.metrics;
+            }
+            progress.finish(options.epochs, &logs);
+            let mut stop = false;
+            for callback in &mut options.callbacks {
+                stop |= callback.on_epoch_end(&logs, self.model.params()) == Control::Stop;
+            }
+            history.epochs.push(logs);
+            if stop {
+                history.stopped_early_at = Some(epoch);
+                break;
+            }
+        }
+        for callback in &mut options.callbacks {
+            callback.on_train_end(self.model.params_mut());
+        }
+        Ok(history)
+    }
+
+    /// Loss and metrics over a dataset, in inference mode, in batches of the workspace size.
+    pub fn evaluate(&mut self, x: &[T], y: &[L::Target]) -> Result<Evaluation> {
+        self.check_data(x, y, "evaluation")?;
+        let batch = self.ws.capacity().max(32);
+        self.evaluate_with(x, y, batch)
+    }
+
+    fn evaluate_with(&mut self, x: &[T], y: &[L::Target], batch: usize) -> Result<Evaluation> {
+        self.reserve(batch);
+        let n = x.len() / M::INPUT_SIZE;
+        let per_sample = self.loss.targets_per_sample(M::OUTPUT_SIZE);
+        for metric in &mut self.metrics {
+            metric.reset();
+        }
+        let mut loss_sum = 0.0;
+        for start in (0..n).step_by(batch) {
+            let m = batch.min(n - start);
+            let xb = &x[start * M::INPUT_SIZE..(start + m) * M::INPUT_SIZE];
+            let yb = &y[start * per_sample..(start + m) * per_sample];
+            self.model.forward(&mut self.ws, xb, m, Mode::Infer);
+            let views = self.ws.loss_views();
+            let loss = self.loss.loss(
+                M::OUTPUT_ACTIVATION,
+                views.logits,
+                views.output,
+                yb,
+                M::OUTPUT_SIZE,
+                m,
+            );
+            loss_sum += loss.to_f64() * m as f64;
+            let output = &self.ws.output()[..M::OUTPUT_SIZE * m];
+            for metric in &mut self.metrics {
+                metric.update(output, yb, M::OUTPUT_SIZE, m);
+            }
+        }
+        Ok(Evaluation {
+            loss: loss_sum / n as f64,
+            metrics: self
+                .metrics
+                .iter()
+                .map(|m| (m.name(), m.result()))
+                .collect(),
+        })
+    }
+
+    /// The model's outputs for every sample of `x`, `OUTPUT_SIZE` values per sample.
+    pub fn predict(&mut self, x: &[T]) -> Result<Vec<T>> {
+        predict(&self.model, &mut self.ws, x)
+    }
+}
+
+/// Runs `model` over every sample of `x` in inference mode, in batches of the workspace's
+/// capacity; returns `OUTPUT_SIZE` values per sample.
+pub fn predict<T: Scalar, M: Model<T>>(
+    model: &M,
+    ws: &mut M::Workspace,
+    x: &[T],
+) -> Result<Vec<T>> {
+    if x.len() % M::INPUT_SIZE != 0 {
+        return Err(Error::RaggedInput {
+            len: x.len(),
+            input_size: M::INPUT_SIZE,
+        });
+    }
+    if ws.capacity() == 0 {
+        *ws = model.workspace(32);
+    }
+    let n = x.len() / M::INPUT_SIZE;
+    let batch = ws.capacity();
+    let mut out = Vec::with_capacity(n * M::OUTPUT_SIZE);
+    for start in (0..n).step_by(batch) {
+        let m = batch.min(n - start);
+        model.forward(
+            ws,
+            &x[start * M::INPUT_SIZE..(start + m) * M::INPUT_SIZE],
+            m,
+            Mode::Infer,
+        );
+        out.extend_from_slice(&ws.output()[..m * M::OUTPUT_SIZE]);
+    }
+    Ok(out)
+}
+
+/// `loss: 0.2931 - accuracy: 0.9147` for the progress bar.
+fn running_summary<T: Scalar, Y>(loss: f64, metrics: &[Box<dyn Metric<T, Y>>]) -> String {
+    let mut s = format!("loss: {loss:.4}");
+    for m in metrics {
+        s.push_str(&format!(" - {}: {:.4}", m.name(), m.result()));
+    }
+    s
+}
