@@ -492,6 +492,17 @@ pub fn predict<T: Scalar, M: Model<T>>(
     Ok(out)
 }
 
+/// The number of samples in `x`, which must be a whole number of them.
+fn samples_in<T: Scalar, M: Model<T>>(x: &[T]) -> Result<usize> {
+    if !x.len().is_multiple_of(M::INPUT_SIZE) {
+        return Err(Error::RaggedInput {
+            len: x.len(),
+            input_size: M::INPUT_SIZE,
+        });
+    }
+    Ok(x.len() / M::INPUT_SIZE)
+}
+
 /// `loss: 0.2931 - accuracy: 0.9147` for the progress bar.
 fn running_summary<T: Scalar, Y>(loss: f64, metrics: &[Box<dyn Metric<T, Y>>]) -> String {
     let mut s = format!("loss: {loss:.4}");
