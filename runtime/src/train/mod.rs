@@ -229,13 +229,7 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
 
     /// Checks `x` and `y` against each other, the model and the loss; returns the sample count.
     fn check_data(&self, x: &[T], y: &[L::Target], what: &'static str) -> Result<usize> {
-        if x.len() % M::INPUT_SIZE != 0 {
-            return Err(Error::RaggedInput {
-                len: x.len(),
-                input_size: M::INPUT_SIZE,
-            });
-        }
-        let n = x.len() / M::INPUT_SIZE;
+        let n = samples_in::<T, M>(x)?;
         let per_sample = self.loss.targets_per_sample(M::OUTPUT_SIZE);
         if y.len() != n * per_sample {
             return Err(Error::LengthMismatch {
@@ -467,16 +461,10 @@ pub fn predict<T: Scalar, M: Model<T>>(
     ws: &mut M::Workspace,
     x: &[T],
 ) -> Result<Vec<T>> {
-    if x.len() % M::INPUT_SIZE != 0 {
-        return Err(Error::RaggedInput {
-            len: x.len(),
-            input_size: M::INPUT_SIZE,
-        });
-    }
+    let n = samples_in::<T, M>(x)?;
     if ws.capacity() == 0 {
         *ws = model.workspace(32);
     }
-    let n = x.len() / M::INPUT_SIZE;
     let batch = ws.capacity();
     let mut out = Vec::with_capacity(n * M::OUTPUT_SIZE);
     for start in (0..n).step_by(batch) {
