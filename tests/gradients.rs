@@ -50,7 +50,7 @@ fn check<M: Model<f64>>(mode: Mode) -> f64 {
     let input_grad = ws.input_grad()[..M::INPUT_SIZE * N].to_vec();
 
     let mut worst: f64 = 0.0;
-    for i in 0..M::PARAM_COUNT {
+    for (i, &analytic) in grads.iter().enumerate() {
         let saved = model.params()[i];
         model.params_mut()[i] = saved + EPS;
         let up = loss(&model, &mut ws, &x, &r, mode);
