@@ -49,39 +49,39 @@ fn check<M: Model<f64>>(mode: Mode) -> f64 {
     let grads = ws.grads().to_vec();
     let input_grad = ws.input_grad()[..M::INPUT_SIZE * N].to_vec();
 
-    let mut worst: f64 = 0.0;
-    for (i, &analytic) in grads.iter().enumerate() {
+    let worst_param = compare(M::NAME, "parameter", &grads, |i, delta| {
         let saved = model.params()[i];
-        model.params_mut()[i] = saved + EPS;
-        let up = loss(&model, &mut ws, &x, &r, mode);
-        model.params_mut()[i] = saved - EPS;
-        let down = loss(&model, &mut ws, &x, &r, mode);
+        model.params_mut()[i] = saved + delta;
+        let l = loss(&model, &mut ws, &x, &r, mode);
         model.params_mut()[i] = saved;
-        let numeric = (up - down) / (2.0 * EPS);
-        let e = relative_error(grads[i], numeric);
-        assert!(
-            e < TOLERANCE,
-            "{}: parameter {i}: backward {} vs numeric {numeric}",
-            M::NAME,
-            grads[i]
-        );
-        worst = worst.max(e);
-    }
+        l
+    });
     let mut x = x;
-    for i in 0..x.len() {
+    let worst_input = compare(M::NAME, "input", &input_grad, |i, delta| {
         let saved = x[i];
-        x[i] = saved + EPS;
-        let up = loss(&model, &mut ws, &x, &r, mode);
-        x[i] = saved - EPS;
-        let down = loss(&model, &mut ws, &x, &r, mode);
+        x[i] = saved + delta;
+        let l = loss(&model, &mut ws, &x, &r, mode);
         x[i] = saved;
-        let numeric = (up - down) / (2.0 * EPS);
-        let e = relative_error(input_grad[i], numeric);
+        l
+    });
+    worst_param.max(worst_input)
+}
+
+/// Compares each analytic derivative with `(L(+ε) − L(−ε)) / 2ε`, where `loss_at(i, δ)` is the
+/// loss with coordinate `i` moved by `δ`; returns the largest relative error.
+fn compare(
+    model: &str,
+    what: &str,
+    analytic: &[f64],
+    mut loss_at: impl FnMut(usize, f64) -> f64,
+) -> f64 {
+    let mut worst: f64 = 0.0;
+    for (i, &a) in analytic.iter().enumerate() {
+        let numeric = (loss_at(i, EPS) - loss_at(i, -EPS)) / (2.0 * EPS);
+        let e = relative_error(a, numeric);
         assert!(
             e < TOLERANCE,
-            "{}: input {i}: backward {} vs numeric {numeric}",
-            M::NAME,
-            input_grad[i]
+            "{model}: {what} {i}: backward {a} vs numeric {numeric}"
         );
         worst = worst.max(e);
     }
