@@ -1,5 +1,6 @@
 //! kiln: neural networks declared inline in Rust, shape-checked and compiled at build time.
 
+pub mod alloc_count;
 pub mod data;
 pub mod error;
 pub mod kernels;

@@ -1,10 +1,7 @@
 //! After `init`, optimizer steps, loss evaluations and metric updates allocate nothing.
 //!
-//! A counting global allocator with a per-thread counter (a const-initialised thread-local
-//! `Cell`, which itself never allocates), so tests running on other threads do not interfere.
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+//! kiln's counting global allocator keeps a per-thread count, so tests running on other
+//! threads do not interfere.
 
 use kiln::losses::{
     BinaryCrossentropy, CategoricalCrossentropy, Huber, Loss, MeanAbsoluteError, MeanSquaredError,
@@ -15,47 +12,10 @@ use kiln::metrics::{
 };
 use kiln::optim::{clip_grad_norm, Adagrad, Adam, AdamW, Optimizer, RmsProp, Sgd};
 use kiln::{OutputActivation as Act, Rng, Scalar};
-
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn count() {
-    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+use kiln::alloc_count::{allocations, CountingAllocator};
 
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-/// Allocations made by `f` on this thread.
-fn allocations(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.with(|c| c.get());
-    f();
-    ALLOCATIONS.with(|c| c.get()) - before
-}
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 #[test]
 fn the_counter_counts() {

@@ -1,0 +1,107 @@
+//! After a model, its workspace and its trainer are built, inference and training allocate
+//! nothing: `predict`, batched forward, backward, a whole training step with every optimizer and
+//! loss, and each batch of a quiet `fit` epoch.
+
+use kiln::alloc_count::{allocations, CountingAllocator};
+use kiln::losses::{
+    BinaryCrossentropy, CategoricalCrossentropy, Huber, Loss, MeanAbsoluteError, MeanSquaredError,
+    SparseCategoricalCrossentropy,
+};
+use kiln::optim::{Adagrad, Adam, AdamW, Optimizer, RmsProp, Sgd};
+use kiln::{model, Compile, Fit, GradAt, Mode, Model, Rng, SMatrix, SVector, Trainer};
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+model! {
+    /// Seed 004's MLP (W2), with dropout.
+    struct Mnist { Input(784), Dense(64, activation = relu), Dropout(0.2), Dense(64, activation = relu), Dense(10, activation = softmax) }
+    /// Every other output head the losses care about.
+    struct Binary { Input(8), Dense(10, activation = relu), Dense(5, activation = elu), Dense(1, activation = sigmoid) }
+    struct Regression { Input(10), Dense(10, activation = tanh), Activation(silu), Dense(3) }
+}
+
+fn random(len: usize, seed: u64) -> Vec<f32> {
+    let mut rng = Rng::new(seed);
+    (0..len).map(|_| rng.uniform() as f32).collect()
+}
+
+#[test]
+fn predict_forward_and_backward_allocate_nothing() {
+    let model = Mnist::new(1);
+    let x = SVector::<f32, 784>::from_vec(random(784, 2));
+    let mut ws = model.workspace(32);
+    let batch: Box<SMatrix<f32, 784, 32>> = Box::new(SMatrix::from_vec(random(784 * 32, 3)));
+    let grad = SMatrix::<f32, 10, 32>::from_element(0.01);
+    let mut sink = 0.0;
+    let n = allocations(|| {
+        for _ in 0..5 {
+            sink += model.predict(&x)[3];
+            sink += model.forward_batch(&mut ws, &batch)[(1, 1)];
+            model.backward_batch(&mut ws, &batch, &grad);
+            model.forward(&mut ws, batch.as_slice(), 17, Mode::Train);
+            model.backward(&mut ws, batch.as_slice(), 17, GradAt::Logits, false);
+        }
+    });
+    assert_eq!(n, 0, "allocations in inference and backward passes");
+    assert!(sink.is_finite());
+}
+
+/// One warm-up step, then 10 counted ones.
+fn steps_allocate_nothing<M: Model<f32>, O: Optimizer<f32>, L: Loss<f32>>(
+    trainer: &mut Trainer<f32, M, O, L>,
+    y: &[L::Target],
+    what: &str,
+) {
+    let n = 16;
+    let x = random(M::INPUT_SIZE * n, 4);
+    // Build the workspace and warm up once (lazy state, if any).
+    trainer.fit(&x, y, Fit::epochs(1).batch_size(n).quiet()).unwrap();
+    let count = allocations(|| {
+        for _ in 0..10 {
+            assert!(trainer.train_step(&x, y, n).is_finite());
+        }
+    });
+    assert_eq!(count, 0, "{what}: allocations in 10 training steps");
+}
+
+#[test]
+fn training_steps_allocate_nothing_for_every_optimizer_and_loss() {
+    let labels: Vec<u32> = (0..16).map(|i| i % 10).collect();
+    let one_hot: Vec<f32> = (0..16 * 10).map(|i| if i % 10 == (i / 10) % 10 { 1.0 } else { 0.0 }).collect();
+    let bits: Vec<f32> = (0..16).map(|i| (i % 2) as f32).collect();
+    let values = random(16 * 3, 5);
+
+    macro_rules! each_optimizer {
+        ($model:expr, $loss:expr, $y:expr) => {
+            steps_allocate_nothing(&mut $model.compile(Sgd::new(0.01).momentum(0.9).nesterov(true), $loss), $y, "sgd");
+            steps_allocate_nothing(&mut $model.compile(Adam::default(), $loss), $y, "adam");
+            steps_allocate_nothing(&mut $model.compile(AdamW::default(), $loss), $y, "adamw");
+            steps_allocate_nothing(&mut $model.compile(RmsProp::default(), $loss), $y, "rmsprop");
+            steps_allocate_nothing(&mut $model.compile(Adagrad::default(), $loss), $y, "adagrad");
+            steps_allocate_nothing(&mut $model.compile(Adam::default(), $loss).clip_grad_norm(1.0), $y, "clipped");
+        };
+    }
+    each_optimizer!(Mnist::new(1), SparseCategoricalCrossentropy::default(), &labels);
+    each_optimizer!(Mnist::new(1), CategoricalCrossentropy::default(), &one_hot);
+    each_optimizer!(Binary::new(1), BinaryCrossentropy::default(), &bits);
+    each_optimizer!(Binary::new(1), BinaryCrossentropy { from_logits: true }, &bits);
+    each_optimizer!(Regression::new(1), MeanSquaredError, &values);
+    each_optimizer!(Regression::new(1), MeanAbsoluteError, &values);
+    each_optimizer!(Regression::new(1), Huber::default(), &values);
+}
+
+#[test]
+fn a_quiet_fit_epoch_allocates_nothing_per_batch() {
+    let mut trainer = Mnist::new(1).compile(Adam::default(), SparseCategoricalCrossentropy::default());
+    let x = random(784 * 640, 6);
+    let y: Vec<u32> = (0..640).map(|i| i % 10).collect();
+    let mut fit = |samples: usize| {
+        allocations(|| {
+            trainer.fit(&x[..784 * samples], &y[..samples], Fit::epochs(1).batch_size(32).quiet()).unwrap();
+        })
+    };
+    fit(64); // builds the workspace
+    let (few, many) = (fit(64), fit(640));
+    assert_eq!(few, many, "fit allocated more with 20 batches than with 2: {many} vs {few}");
+}
