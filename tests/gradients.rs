@@ -144,6 +144,8 @@ gradient_checks! {
     };
     dropout_in_training: DropoutTrain { Input(6), Dense(8, activation = relu), Dropout(0.5), Dense(2) } in Train;
     dropout_in_inference: DropoutInfer { Input(6), Dense(8, activation = relu), Dropout(0.5), Dense(2) };
+    flatten_an_image: FlattenImage { Input(3, 2, 2), Flatten(), Dense(5, activation = tanh), Dense(2) };
+    flatten_a_sequence: FlattenSequence { Input(4, 2), Flatten(), Dense(3) };
     deep_stack: Deep {
         Input(9), Dense(16, activation = relu), Dense(12, activation = tanh),
         Dense(8, activation = sigmoid), Dense(5, activation = softmax)

@@ -56,7 +56,9 @@ fn steps_allocate_nothing<M: Model<f32>, O: Optimizer<f32>, L: Loss<f32>>(
     let n = 16;
     let x = random(M::INPUT_SIZE * n, 4);
     // Build the workspace and warm up once (lazy state, if any).
-    trainer.fit(&x, y, Fit::epochs(1).batch_size(n).quiet()).unwrap();
+    trainer
+        .fit(&x, y, Fit::epochs(1).batch_size(n).quiet())
+        .unwrap();
     let count = allocations(|| {
         for _ in 0..10 {
             assert!(trainer.train_step(&x, y, n).is_finite());
@@ -68,24 +70,50 @@ fn steps_allocate_nothing<M: Model<f32>, O: Optimizer<f32>, L: Loss<f32>>(
 #[test]
 fn training_steps_allocate_nothing_for_every_optimizer_and_loss() {
     let labels: Vec<u32> = (0..16).map(|i| i % 10).collect();
-    let one_hot: Vec<f32> = (0..16 * 10).map(|i| if i % 10 == (i / 10) % 10 { 1.0 } else { 0.0 }).collect();
+    let one_hot: Vec<f32> = (0..16 * 10)
+        .map(|i| if i % 10 == (i / 10) % 10 { 1.0 } else { 0.0 })
+        .collect();
     let bits: Vec<f32> = (0..16).map(|i| (i % 2) as f32).collect();
     let values = random(16 * 3, 5);
 
     macro_rules! each_optimizer {
         ($model:expr, $loss:expr, $y:expr) => {
-            steps_allocate_nothing(&mut $model.compile(Sgd::new(0.01).momentum(0.9).nesterov(true), $loss), $y, "sgd");
+            steps_allocate_nothing(
+                &mut $model.compile(Sgd::new(0.01).momentum(0.9).nesterov(true), $loss),
+                $y,
+                "sgd",
+            );
             steps_allocate_nothing(&mut $model.compile(Adam::default(), $loss), $y, "adam");
             steps_allocate_nothing(&mut $model.compile(AdamW::default(), $loss), $y, "adamw");
-            steps_allocate_nothing(&mut $model.compile(RmsProp::default(), $loss), $y, "rmsprop");
-            steps_allocate_nothing(&mut $model.compile(Adagrad::default(), $loss), $y, "adagrad");
-            steps_allocate_nothing(&mut $model.compile(Adam::default(), $loss).clip_grad_norm(1.0), $y, "clipped");
+            steps_allocate_nothing(
+                &mut $model.compile(RmsProp::default(), $loss),
+                $y,
+                "rmsprop",
+            );
+            steps_allocate_nothing(
+                &mut $model.compile(Adagrad::default(), $loss),
+                $y,
+                "adagrad",
+            );
+            steps_allocate_nothing(
+                &mut $model.compile(Adam::default(), $loss).clip_grad_norm(1.0),
+                $y,
+                "clipped",
+            );
         };
     }
-    each_optimizer!(Mnist::new(1), SparseCategoricalCrossentropy::default(), &labels);
+    each_optimizer!(
+        Mnist::new(1),
+        SparseCategoricalCrossentropy::default(),
+        &labels
+    );
     each_optimizer!(Mnist::new(1), CategoricalCrossentropy::default(), &one_hot);
     each_optimizer!(Binary::new(1), BinaryCrossentropy::default(), &bits);
-    each_optimizer!(Binary::new(1), BinaryCrossentropy { from_logits: true }, &bits);
+    each_optimizer!(
+        Binary::new(1),
+        BinaryCrossentropy { from_logits: true },
+        &bits
+    );
     each_optimizer!(Regression::new(1), MeanSquaredError, &values);
     each_optimizer!(Regression::new(1), MeanAbsoluteError, &values);
     each_optimizer!(Regression::new(1), Huber::default(), &values);
@@ -93,15 +121,25 @@ fn training_steps_allocate_nothing_for_every_optimizer_and_loss() {
 
 #[test]
 fn a_quiet_fit_epoch_allocates_nothing_per_batch() {
-    let mut trainer = Mnist::new(1).compile(Adam::default(), SparseCategoricalCrossentropy::default());
+    let mut trainer =
+        Mnist::new(1).compile(Adam::default(), SparseCategoricalCrossentropy::default());
     let x = random(784 * 640, 6);
     let y: Vec<u32> = (0..640).map(|i| i % 10).collect();
     let mut fit = |samples: usize| {
         allocations(|| {
-            trainer.fit(&x[..784 * samples], &y[..samples], Fit::epochs(1).batch_size(32).quiet()).unwrap();
+            trainer
+                .fit(
+                    &x[..784 * samples],
+                    &y[..samples],
+                    Fit::epochs(1).batch_size(32).quiet(),
+                )
+                .unwrap();
         })
     };
     fit(64); // builds the workspace
     let (few, many) = (fit(64), fit(640));
-    assert_eq!(few, many, "fit allocated more with 20 batches than with 2: {many} vs {few}");
+    assert_eq!(
+        few, many,
+        "fit allocated more with 20 batches than with 2: {many} vs {few}"
+    );
 }

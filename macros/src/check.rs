@@ -1,7 +1,7 @@
 //! From syntax to a checked [`Model`]: resolve layer names, read their arguments, then infer
 //! every shape in one pass down the chain.
 
-use crate::args::{self, Args};
+use crate::args;
 use crate::ctxt::Ctxt;
 use crate::ir::{Layer, Model, Shape};
 use crate::layers::REGISTRY;
@@ -125,19 +125,21 @@ fn resolve(call: &Call) -> syn::Result<Box<dyn crate::layers::LayerSpec>> {
 /// `Input(784)`, `Input(28, 28, 1)`, `Input(shape = [10, 1])`.
 fn input_shape(call: &Call) -> syn::Result<Shape> {
     let dims: Vec<&Value> = match call.args.as_slice() {
-        [arg]
-            if arg.key.as_ref().is_some_and(|k| k == "shape")
-                || matches!(arg.value, Value::Tuple(..)) =>
-        {
-            match &arg.value {
-                Value::Tuple(items, _) => items.iter().collect(),
-                single => vec![single],
-            }
-        }
+        [arg] if arg.key.as_ref().is_some_and(|k| k == "shape") => match &arg.value {
+            Value::Tuple(items, _) => items.iter().collect(),
+            single => vec![single],
+        },
+        [arg] if arg.key.is_none() && matches!(arg.value, Value::Tuple(..)) => match &arg.value {
+            Value::Tuple(items, _) => items.iter().collect(),
+            _ => unreachable!("matched a tuple"),
+        },
         args => {
-            let _ = Args::new(call, &["d0", "d1", "d2"]).map_err(|_| {
-                call.error("`Input` takes the sample shape: `Input(784)`, `Input(28, 28, 1)` or `Input(shape = [10, 1])`")
-            })?;
+            if let Some(key) = args.iter().find_map(|a| a.key.as_ref()) {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("`Input` has no argument `{key}`; it takes the sample shape: `Input(784)`, `Input(28, 28, 1)` or `Input(shape = [10, 1])`"),
+                ));
+            }
             args.iter().map(|a| &a.value).collect()
         }
     };

@@ -37,10 +37,25 @@ impl Shape {
     /// In words, for error messages: "a vector of 64 features".
     pub fn describe(&self) -> String {
         match *self {
-            Shape::Vector(n) => format!("a vector of {n} features"),
-            Shape::Image { h, w, c } => format!("a {h}×{w} image with {c} channels"),
-            Shape::Sequence { t, f } => format!("a sequence of {t} steps with {f} features"),
+            Shape::Vector(n) => format!("a vector of {}", plural(n, "feature")),
+            Shape::Image { h, w, c } => {
+                format!("an image of {h}×{w} pixels with {}", plural(c, "channel"))
+            }
+            Shape::Sequence { t, f } => format!(
+                "a sequence of {} with {}",
+                plural(t, "step"),
+                plural(f, "feature")
+            ),
         }
+    }
+}
+
+/// `1 channel`, `3 channels`.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 

@@ -3,6 +3,7 @@
 //! kiln's counting global allocator keeps a per-thread count, so tests running on other
 //! threads do not interfere.
 
+use kiln::alloc_count::{allocations, CountingAllocator};
 use kiln::losses::{
     BinaryCrossentropy, CategoricalCrossentropy, Huber, Loss, MeanAbsoluteError, MeanSquaredError,
     SparseCategoricalCrossentropy,
@@ -12,7 +13,6 @@ use kiln::metrics::{
 };
 use kiln::optim::{clip_grad_norm, Adagrad, Adam, AdamW, Optimizer, RmsProp, Sgd};
 use kiln::{OutputActivation as Act, Rng, Scalar};
-use kiln::alloc_count::{allocations, CountingAllocator};
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;

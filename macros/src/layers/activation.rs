@@ -37,7 +37,7 @@ impl LayerSpec for ActivationLayer {
 
     fn output_shape(&self, input: &Shape, call: &Call) -> syn::Result<Shape> {
         if self.activation == Activation::Softmax && !matches!(input, Shape::Vector(_)) {
-            return Err(super::dense::needs_vector(call, input));
+            return Err(super::dense::needs_vector(call, "softmax", input));
         }
         Ok(input.clone())
     }

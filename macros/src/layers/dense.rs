@@ -39,18 +39,15 @@ pub fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
     }))
 }
 
-/// The error for a vector-only layer placed after a layer with a richer output.
-pub fn needs_vector(call: &Call, input: &Shape) -> syn::Error {
+/// The error for a vector-only layer (`what`) placed after a layer with a richer output.
+pub fn needs_vector(call: &Call, what: &str, input: &Shape) -> syn::Error {
     let fix = match input {
-        Shape::Image { .. } => "add `Flatten()` or `GlobalAveragePooling2D()` before it",
-        Shape::Sequence { .. } => {
-            "add a recurrent layer such as `LSTM(32)` or `Flatten()` before it"
-        }
+        Shape::Image { .. } => "add `Flatten()` before it",
+        Shape::Sequence { .. } => "add `Flatten()` before it",
         Shape::Vector(_) => unreachable!("a vector is a vector input"),
     };
     call.error(format!(
-        "`{}` needs a vector input, but receives {} {}; {fix}",
-        call.name,
+        "{what} needs a vector input, but receives {} {}; {fix}",
         input.describe(),
         input.keras()
     ))
@@ -72,7 +69,7 @@ impl LayerSpec for Dense {
     fn output_shape(&self, input: &Shape, call: &Call) -> syn::Result<Shape> {
         match input {
             Shape::Vector(_) => Ok(Shape::Vector(self.units)),
-            other => Err(needs_vector(call, other)),
+            other => Err(needs_vector(call, "`Dense`", other)),
         }
     }
 

@@ -22,7 +22,7 @@ pub fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
     if !(0.0..1.0).contains(&rate) {
         return Err(syn::Error::new(
             value.span(),
-            format!("the dropout rate is the fraction of inputs dropped and must lie in [0, 1), but is `{rate}`"),
+            format!("the dropout rate is the fraction of inputs dropped and must lie in [0, 1), but is `{rate:?}`"),
         ));
     }
     let name = args.layer_name();

@@ -5,6 +5,7 @@
 mod activation;
 mod dense;
 mod dropout;
+mod flatten;
 
 use crate::activation::Activation;
 use crate::ir::{Layer, Param, Shape};
@@ -20,6 +21,7 @@ pub const REGISTRY: &[(&str, Parser)] = &[
     ("Dense", dense::parse),
     ("Dropout", dropout::parse),
     ("Activation", activation::parse),
+    ("Flatten", flatten::parse),
 ];
 
 /// What a layer kind tells the compiler.

@@ -1,0 +1,58 @@
+//! `Flatten()`: an image or sequence as one vector, in Keras' channels-last order
+//! (`out[(h·W + w)·C + c] = in[h, w, c]`), which is also kiln's memory order, so the values are
+//! copied unchanged; `[h, w, c] → [h·w·c]`. Backward copies the gradient back.
+
+use super::{Cx, LayerSpec};
+use crate::args::Args;
+use crate::ir::Shape;
+use crate::parse::Call;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub struct Flatten {
+    name: Option<String>,
+}
+
+pub fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
+    let args = Args::new(call, &["name"])?;
+    Ok(Box::new(Flatten {
+        name: args.layer_name(),
+    }))
+}
+
+impl LayerSpec for Flatten {
+    fn kind(&self) -> &'static str {
+        "Flatten"
+    }
+
+    fn default_name(&self) -> &'static str {
+        "flatten"
+    }
+
+    fn explicit_name(&self) -> Option<String> {
+        self.name.clone()
+    }
+
+    fn output_shape(&self, input: &Shape, _call: &Call) -> syn::Result<Shape> {
+        Ok(Shape::Vector(input.size()))
+    }
+
+    fn forward(&self, cx: &Cx) -> TokenStream {
+        let (x, y, size) = (cx.input(), cx.output_mut(), cx.input_size());
+        quote!((#y)[..#size * n].copy_from_slice(&(#x)[..#size * n]);)
+    }
+
+    fn backward(&self, cx: &Cx) -> TokenStream {
+        let (g, grad_in, size) = (cx.grad_out(), cx.grad_in(), cx.input_size());
+        quote! {
+            if let ::core::option::Option::Some(grad_in) = #grad_in {
+                grad_in[..#size * n].copy_from_slice(&(#g)[..#size * n]);
+            }
+        }
+    }
+
+    fn predict(&self, cx: &Cx) -> TokenStream {
+        let (x, y) = (cx.predict_in(), cx.predict_out());
+        quote!(let #y = #x;)
+    }
+}
