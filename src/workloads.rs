@@ -1,0 +1,122 @@
+//! The benchmark workloads of `shared/WORKLOADS.md` that kiln supports, shared by the criterion
+//! benchmarks (`benches/workloads.rs`) and `cargo run --release --example workloads`.
+//!
+//! | id | network | timed |
+//! |----|---------|-------|
+//! | W1 | 8 → Dense 10 relu → Dense 5 relu → Dense 1 sigmoid | forward of one sample |
+//! | W1b | same | forward of a batch of 1024 |
+//! | W2 | 784 → Dense 64 relu → Dense 64 relu → Dense 10 softmax, sparse CE, Adam 1e-3 | training step, batch 32 |
+//! | W2i | same | forward of one sample |
+
+use kiln::losses::SparseCategoricalCrossentropy;
+use kiln::optim::Adam;
+use kiln::{model, Compile, Mode, Model, Rng, SVector};
+use std::hint::black_box;
+
+model! {
+    /// Seed 000's binary classifier (W1, W1b).
+    pub struct W1Net { Input(8), Dense(10, activation = relu), Dense(5, activation = relu), Dense(1, activation = sigmoid) }
+    /// Seed 004's MNIST MLP (W2, W2i).
+    pub struct W2Net { Input(784), Dense(64, activation = relu), Dense(64, activation = relu), Dense(10, activation = softmax) }
+}
+
+/// How a workload's figure is reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metric {
+    NsPerSample,
+    SamplesPerSecond,
+}
+
+impl Metric {
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::NsPerSample => "ns_per_sample",
+            Metric::SamplesPerSecond => "samples_per_s",
+        }
+    }
+
+    /// The figure from nanoseconds per sample.
+    pub fn value(self, ns_per_sample: f64) -> f64 {
+        match self {
+            Metric::NsPerSample => ns_per_sample,
+            Metric::SamplesPerSecond => 1e9 / ns_per_sample,
+        }
+    }
+}
+
+/// One workload: a step that processes `samples` samples, built with all its buffers.
+pub struct Workload {
+    pub id: &'static str,
+    pub metric: Metric,
+    pub samples: usize,
+    pub note: &'static str,
+    pub step: Box<dyn FnMut()>,
+}
+
+fn random(len: usize, seed: u64) -> Vec<f32> {
+    let mut rng = Rng::new(seed);
+    (0..len).map(|_| rng.uniform() as f32).collect()
+}
+
+/// Every workload kiln runs, or those whose ids are in `only` (if not empty).
+pub fn workloads(only: &[String]) -> Vec<Workload> {
+    let wanted = |id: &str| only.is_empty() || only.iter().any(|o| o.eq_ignore_ascii_case(id));
+    let mut all = Vec::new();
+    if wanted("W1") {
+        let model = W1Net::new(1);
+        let x = SVector::<f32, 8>::from_vec(random(8, 2));
+        all.push(Workload {
+            id: "W1",
+            metric: Metric::NsPerSample,
+            samples: 1,
+            note: "predict, batch 1",
+            step: Box::new(move || {
+                black_box(model.predict(black_box(&x)));
+            }),
+        });
+    }
+    if wanted("W1b") {
+        let model = W1Net::new(1);
+        let mut ws = model.workspace(1024);
+        let x = random(8 * 1024, 3);
+        all.push(Workload {
+            id: "W1b",
+            metric: Metric::NsPerSample,
+            samples: 1024,
+            note: "forward, batch 1024",
+            step: Box::new(move || {
+                model.forward(&mut ws, black_box(&x), 1024, Mode::Infer);
+                black_box(&ws);
+            }),
+        });
+    }
+    if wanted("W2") {
+        let mut trainer = W2Net::new(1).compile(Adam::new(1e-3), SparseCategoricalCrossentropy::default());
+        let x = random(784 * 32, 4);
+        let y: Vec<u32> = (0..32).map(|i| i % 10).collect();
+        trainer.fit(&x, &y, kiln::Fit::epochs(1).batch_size(32).quiet()).expect("warm-up step");
+        all.push(Workload {
+            id: "W2",
+            metric: Metric::SamplesPerSecond,
+            samples: 32,
+            note: "train_step (forward, backward, Adam), batch 32",
+            step: Box::new(move || {
+                black_box(trainer.train_step(black_box(&x), &y, 32));
+            }),
+        });
+    }
+    if wanted("W2i") {
+        let model = W2Net::new(1);
+        let x = SVector::<f32, 784>::from_vec(random(784, 5));
+        all.push(Workload {
+            id: "W2i",
+            metric: Metric::NsPerSample,
+            samples: 1,
+            note: "predict, batch 1",
+            step: Box::new(move || {
+                black_box(model.predict(black_box(&x)));
+            }),
+        });
+    }
+    all
+}
