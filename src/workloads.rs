@@ -91,10 +91,13 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
         });
     }
     if wanted("W2") {
-        let mut trainer = W2Net::new(1).compile(Adam::new(1e-3), SparseCategoricalCrossentropy::default());
+        let mut trainer =
+            W2Net::new(1).compile(Adam::new(1e-3), SparseCategoricalCrossentropy::default());
         let x = random(784 * 32, 4);
         let y: Vec<u32> = (0..32).map(|i| i % 10).collect();
-        trainer.fit(&x, &y, kiln::Fit::epochs(1).batch_size(32).quiet()).expect("warm-up step");
+        trainer
+            .fit(&x, &y, kiln::Fit::epochs(1).batch_size(32).quiet())
+            .expect("warm-up step");
         all.push(Workload {
             id: "W2",
             metric: Metric::SamplesPerSecond,

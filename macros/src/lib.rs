@@ -14,7 +14,43 @@ mod suggest;
 
 use proc_macro::TokenStream;
 
-/// Declares statically sized neural networks. See the `kiln` crate for the language.
+/// Declares statically sized neural networks.
+///
+/// ```text
+/// model! {
+///     /// Docs and attributes are kept.
+///     pub struct Mlp {
+///         Input(784),                              // one sample: [features]
+///         Dense(64, activation = relu),            // or activation = "relu"
+///         Dropout(0.2),
+///         Dense(64, activation = leaky_relu(alpha = 0.1)),
+///         Dense(10, activation = softmax),
+///     }
+///     struct Another { Input(28, 28, 1), Flatten(), Dense(10) }   // several per invocation
+/// }
+/// ```
+///
+/// Each entry is a Keras layer with Keras' argument names, positional in the listed order or
+/// by keyword:
+///
+/// | entry | arguments | shape rule |
+/// |---|---|---|
+/// | `Input(d…)` / `Input(shape = [d…])` | 1 dim: vector, 2: `[timesteps, features]`, 3: `[height, width, channels]` | first entry, once |
+/// | `Dense(units, activation = linear, use_bias = true, name)` | `units > 0` | `[in] → [units]` |
+/// | `Activation(activation, name)` | an activation | `[s] → [s]` (softmax: vectors only) |
+/// | `Dropout(rate, name)` | `0 ≤ rate < 1`; active in training only, inverted scaling | `[s] → [s]` |
+/// | `Flatten(name)` | — | `[h, w, c] → [h·w·c]`, channels-last order |
+///
+/// Activations: `linear`, `relu`, `leaky_relu(alpha = 0.3)`, `elu(alpha = 1.0)`, `sigmoid`,
+/// `tanh`, `softmax`, `softplus`, `silu` (alias `swish`).
+///
+/// For `pub struct Mlp` the macro generates `Mlp<T: Scalar = f32>` (parameters, one heap
+/// buffer, Keras initialisation), `MlpWorkspace<T>` (every activation and gradient buffer of a
+/// batch, allocated once), the constants `INPUT_SHAPE`, `INPUT_SIZE`, `OUTPUT_SIZE`,
+/// `PARAM_COUNT`, `LAYERS`, `SUMMARY`, the methods `new(seed)` (f32) / `seeded(seed)`, `predict`,
+/// `workspace`, `forward_batch`, `backward_batch`, `summary`, `param`, and `kiln::Model`.
+///
+/// Every impossible model is a compile error at the offending layer; see `tests/ui/` for each.
 #[proc_macro]
 pub fn model(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as parse::Input);

@@ -1,4 +1,46 @@
 //! kiln: neural networks declared inline in Rust, shape-checked and compiled at build time.
+//!
+//! [`model!`](macro@model) reads a Keras-style list of layers, infers every shape while your crate compiles
+//! (a mistake is a compile error pointing at the layer), and generates statically sized code:
+//! the forward pass and a hand-derived backward pass, with all buffers allocated once. This
+//! crate trains such models the Keras way: [`Compile::compile`], [`Trainer::fit`],
+//! [`Trainer::evaluate`], [`Trainer::predict`].
+//!
+//! ```
+//! use kiln::losses::BinaryCrossentropy;
+//! use kiln::metrics::BinaryAccuracy;
+//! use kiln::optim::Adam;
+//! use kiln::{model, Compile, Fit};
+//!
+//! model! {
+//!     /// XOR needs a hidden layer.
+//!     pub struct Xor {
+//!         Input(2),
+//!         Dense(4, activation = tanh),
+//!         Dense(1, activation = sigmoid),
+//!     }
+//! }
+//!
+//! # fn main() -> kiln::Result<()> {
+//! let x = [0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0]; // 4 samples of 2 features
+//! let y = [0.0, 1.0, 1.0, 0.0];
+//! let mut trainer = Xor::new(1)
+//!     .compile(Adam::new(0.05), BinaryCrossentropy::default())
+//!     .metric(BinaryAccuracy::default());
+//! let history = trainer.fit(&x, &y, Fit::epochs(500).batch_size(4).quiet())?;
+//! assert_eq!(history.last().unwrap().get("binary_accuracy"), Some(1.0));
+//!
+//! let xor = trainer.into_model();
+//! assert!(xor.predict(&[1.0, 0.0])[0] > 0.5); // one sample, on the stack, no allocation
+//! println!("{}", xor.summary());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Modules: [`layers`] (the kernels generated code calls), [`losses`], [`optim`] (optimizers,
+//! schedules, clipping), [`metrics`], [`train`] (the training loop), [`data`] (MNIST, CSV,
+//! images, time series), [`kernels`] (allocation-free matrix products), [`alloc_count`]
+//! (proving zero allocation).
 
 pub mod alloc_count;
 pub mod data;
