@@ -367,3 +367,49 @@ pub fn fallback(decl: &ModelDecl) -> TokenStream {
         #vis struct #name<T = f32>(::core::marker::PhantomData<T>);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{check, parse};
+
+    fn generated_len(tokens: proc_macro2::TokenStream) -> usize {
+        let input: parse::Input = syn::parse2(tokens).unwrap();
+        let model = check::check(input.models.into_iter().next().unwrap()).unwrap();
+        super::generate(&model).to_string().len()
+    }
+
+    #[test]
+    fn generated_code_does_not_grow_with_layer_sizes() {
+        let small = generated_len(
+            quote::quote!(struct M { Input(8), Dense(10, activation = relu), Dense(2) }),
+        );
+        let large = generated_len(
+            quote::quote!(struct M { Input(150528), Dense(100000, activation = relu), Dense(2) }),
+        );
+        // Only the digits of the sizes and offsets differ.
+        assert!(large < small * 11 / 10, "{small} vs {large} characters");
+    }
+
+    #[test]
+    fn generated_code_grows_linearly_with_depth() {
+        let layers = |n: usize| {
+            let dense = (0..n)
+                .map(|_| "Dense(16, activation = tanh)")
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("struct M {{ Input(16), {dense} }}")
+                .parse()
+                .unwrap()
+        };
+        let (one, ten, twenty) = (
+            generated_len(layers(1)),
+            generated_len(layers(10)),
+            generated_len(layers(20)),
+        );
+        let (first, second) = (ten - one, twenty - ten);
+        assert!(
+            second < first * 13 / 10,
+            "10 more layers cost {first}, then {second} characters"
+        );
+    }
+}
