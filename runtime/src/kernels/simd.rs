@@ -1,0 +1,402 @@
+//! The f32 SIMD kernel bodies, written once and instantiated per instruction set.
+//!
+//! `simd_kernels!("features")` expands inside an ISA module that defines
+//! * constants `V` (lanes per vector) and `NR` (columns per register tile; the tile has
+//!   `MR = 2·V` rows, so it holds `2·NR` accumulators), and
+//! * the operation macros `zero!()`, `ld!(p)`, `st!(p, v)`, `splat!(x)`, `fma!(a, b, c)`
+//!   (`a·b + c`), `add!(a, b)`, `mask!(r)` (first `r ≤ V` lanes), `ldm!(p, mask)` (masked-off
+//!   lanes read as 0 and are not accessed) and `stm!(p, mask, v)`.
+//!
+//! Design: no packing for `nn`/`nt` (the `A` column strip is contiguous, `B` entries are
+//! broadcast from memory with arbitrary strides); `tn` packs a `MR×KC` strip of `Aᵀ` into a
+//! stack buffer and then runs the same tile kernel. A single column (`n == 1`) uses a
+//! dedicated mat-vec kernel with 8 independent accumulator chains.
+
+macro_rules! simd_kernels {
+    ($feat:literal) => {
+        /// Rows per register tile (two vectors).
+        const MR: usize = 2 * V;
+        /// Depth of a packed `Aᵀ` strip in `tn`.
+        const KC_TN: usize = 256;
+        /// `nn`/`nt` split `k` so that one `m×kc` block of `A` stays within ~256 KiB (L2).
+        const A_BLOCK: usize = 64 * 1024;
+
+        /// Register tile: `C[0..mr, 0..NRT] (+)= Σ_{p<kc} A(0..mr, p) · B(p, 0..NRT)` with
+        /// `A(i, p) = a[i + p*a_ps]`, `B(p, j) = b[p*b_ps + j*b_js]`, `C(i, j) = c[i + j*ldc]`.
+        ///
+        /// # Safety
+        /// CPU supports the features; every element addressed above for `i < mr ≤ MR`,
+        /// `j < NRT`, `p < kc` is in bounds; `1 ≤ mr`.
+        #[target_feature(enable = $feat)]
+        unsafe fn tile<const NRT: usize>(
+            mr: usize,
+            kc: usize,
+            a: *const f32,
+            a_ps: usize,
+            b: *const f32,
+            b_ps: usize,
+            b_js: usize,
+            c: *mut f32,
+            ldc: usize,
+            acc: bool,
+        ) {
+            let mut s0 = [zero!(); NRT];
+            let mut s1 = [zero!(); NRT];
+            let (mut ap, mut bp) = (a, b);
+            // SAFETY (whole function): loads/stores only touch A/B/C elements listed in the
+            // contract; masked accesses skip rows `≥ mr`; pointer steps use `wrapping_add`
+            // so stepping past the last column is not itself UB.
+            unsafe {
+                if mr == MR {
+                    for _ in 0..kc {
+                        let a0 = ld!(ap);
+                        let a1 = ld!(ap.add(V));
+                        for j in 0..NRT {
+                            let bj = splat!(*bp.add(j * b_js));
+                            s0[j] = fma!(a0, bj, s0[j]);
+                            s1[j] = fma!(a1, bj, s1[j]);
+                        }
+                        ap = ap.wrapping_add(a_ps);
+                        bp = bp.wrapping_add(b_ps);
+                    }
+                    for j in 0..NRT {
+                        let cp = c.add(j * ldc);
+                        if acc {
+                            s0[j] = add!(s0[j], ld!(cp));
+                            s1[j] = add!(s1[j], ld!(cp.add(V)));
+                        }
+                        st!(cp, s0[j]);
+                        st!(cp.add(V), s1[j]);
+                    }
+                } else {
+                    let m0 = mask!(mr.min(V));
+                    let m1 = mask!(mr.saturating_sub(V));
+                    for _ in 0..kc {
+                        let a0 = ldm!(ap, m0);
+                        let a1 = ldm!(ap.wrapping_add(V), m1);
+                        for j in 0..NRT {
+                            let bj = splat!(*bp.add(j * b_js));
+                            s0[j] = fma!(a0, bj, s0[j]);
+                            s1[j] = fma!(a1, bj, s1[j]);
+                        }
+                        ap = ap.wrapping_add(a_ps);
+                        bp = bp.wrapping_add(b_ps);
+                    }
+                    for j in 0..NRT {
+                        let cp = c.add(j * ldc);
+                        let cp1 = cp.wrapping_add(V);
+                        if acc {
+                            s0[j] = add!(s0[j], ldm!(cp, m0));
+                            s1[j] = add!(s1[j], ldm!(cp1, m1));
+                        }
+                        stm!(cp, m0, s0[j]);
+                        stm!(cp1, m1, s1[j]);
+                    }
+                }
+            }
+        }
+
+        /// Mat-vec: `c[0..m] (+)= Σ_{p<kc} A(0..m, p) · x[p*x_ps]`, `A(i, p) = a[i + p*a_ps]`.
+        ///
+        /// # Safety
+        /// CPU supports the features; all addressed elements are in bounds.
+        #[target_feature(enable = $feat)]
+        unsafe fn matvec(
+            m: usize,
+            kc: usize,
+            a: *const f32,
+            a_ps: usize,
+            x: *const f32,
+            x_ps: usize,
+            c: *mut f32,
+            acc: bool,
+        ) {
+            const NV: usize = 4;
+            let mut i0 = 0;
+            // SAFETY (whole function): as for `tile`; row blocks stay below `m`, the tail is
+            // masked, `p` stays below `kc`.
+            unsafe {
+                // Full blocks of NV vectors, k unrolled by 2: 2·NV independent chains.
+                while i0 + NV * V <= m {
+                    let mut s = [[zero!(); NV]; 2];
+                    let (mut ap, mut xp) = (a.add(i0), x);
+                    let mut p = 0;
+                    while p + 2 <= kc {
+                        let x0 = splat!(*xp);
+                        let x1 = splat!(*xp.add(x_ps));
+                        let ap1 = ap.add(a_ps);
+                        for v in 0..NV {
+                            s[0][v] = fma!(ld!(ap.add(v * V)), x0, s[0][v]);
+                            s[1][v] = fma!(ld!(ap1.add(v * V)), x1, s[1][v]);
+                        }
+                        ap = ap.wrapping_add(2 * a_ps);
+                        xp = xp.wrapping_add(2 * x_ps);
+                        p += 2;
+                    }
+                    if p < kc {
+                        let x0 = splat!(*xp);
+                        for v in 0..NV {
+                            s[0][v] = fma!(ld!(ap.add(v * V)), x0, s[0][v]);
+                        }
+                    }
+                    let cp = c.add(i0);
+                    for v in 0..NV {
+                        let mut r = add!(s[0][v], s[1][v]);
+                        if acc {
+                            r = add!(r, ld!(cp.add(v * V)));
+                        }
+                        st!(cp.add(v * V), r);
+                    }
+                    i0 += NV * V;
+                }
+                // Remaining rows one (possibly masked) vector at a time, k unrolled by 4.
+                while i0 < m {
+                    let mk = mask!((m - i0).min(V));
+                    let mut s = [zero!(); 4];
+                    let (mut ap, mut xp) = (a.add(i0), x);
+                    let mut p = 0;
+                    while p + 4 <= kc {
+                        for (u, su) in s.iter_mut().enumerate() {
+                            let xu = splat!(*xp.add(u * x_ps));
+                            *su = fma!(ldm!(ap.wrapping_add(u * a_ps), mk), xu, *su);
+                        }
+                        ap = ap.wrapping_add(4 * a_ps);
+                        xp = xp.wrapping_add(4 * x_ps);
+                        p += 4;
+                    }
+                    while p < kc {
+                        s[0] = fma!(ldm!(ap, mk), splat!(*xp), s[0]);
+                        ap = ap.wrapping_add(a_ps);
+                        xp = xp.wrapping_add(x_ps);
+                        p += 1;
+                    }
+                    let cp = c.add(i0);
+                    let mut r = add!(add!(s[0], s[1]), add!(s[2], s[3]));
+                    if acc {
+                        r = add!(r, ldm!(cp, mk));
+                    }
+                    stm!(cp, mk, r);
+                    i0 += V;
+                }
+            }
+        }
+
+        /// Runs the tile kernel with `nr ≤ NR` columns (monomorphised per width).
+        ///
+        /// # Safety
+        /// As for [`tile`] with `NRT = nr`.
+        #[target_feature(enable = $feat)]
+        unsafe fn tile_n(
+            nr: usize,
+            mr: usize,
+            kc: usize,
+            a: *const f32,
+            a_ps: usize,
+            b: *const f32,
+            b_ps: usize,
+            b_js: usize,
+            c: *mut f32,
+            ldc: usize,
+            acc: bool,
+        ) {
+            // SAFETY: forwarded contract, `NRT == nr ≤ NR`.
+            unsafe { tile_widths!(nr, tile(mr, kc, a, a_ps, b, b_ps, b_js, c, ldc, acc)) }
+        }
+
+        /// `C[m×n] (+)= A(m×k) · B(k×n)`, `A(i, p) = a[i + p*m]`, `B(p, j) = b[p*b_ps + j*b_js]`.
+        ///
+        /// # Safety
+        /// CPU supports the features; `a`, `b`, `c` cover every addressed element; `m, n, k ≥ 1`.
+        #[target_feature(enable = $feat)]
+        unsafe fn strided(
+            m: usize,
+            n: usize,
+            k: usize,
+            a: *const f32,
+            b: *const f32,
+            b_ps: usize,
+            b_js: usize,
+            c: *mut f32,
+            acc: bool,
+        ) {
+            let kb = k.div_ceil((A_BLOCK / m).max(128));
+            let kc_max = k.div_ceil(kb);
+            let mut pc = 0;
+            while pc < k {
+                let kc = kc_max.min(k - pc);
+                let accum = acc || pc > 0;
+                // SAFETY: offsets stay within the operands described by the contract.
+                unsafe {
+                    let (ap, bp) = (a.add(pc * m), b.add(pc * b_ps));
+                    if n == 1 {
+                        matvec(m, kc, ap, m, bp, b_ps, c, accum);
+                    } else {
+                        for j0 in (0..n).step_by(NR) {
+                            let nr = NR.min(n - j0);
+                            for i0 in (0..m).step_by(MR) {
+                                let mr = MR.min(m - i0);
+                                tile_n(
+                                    nr,
+                                    mr,
+                                    kc,
+                                    ap.add(i0),
+                                    m,
+                                    bp.add(j0 * b_js),
+                                    b_ps,
+                                    b_js,
+                                    c.add(i0 + j0 * m),
+                                    m,
+                                    accum,
+                                );
+                            }
+                        }
+                    }
+                }
+                pc += kc;
+            }
+        }
+
+        /// Zeroes `C` when not accumulating; `true` when nothing remains to be added.
+        fn prologue(m: usize, n: usize, k: usize, c: &mut [f32], acc: bool) -> bool {
+            if m == 0 || n == 0 {
+                return true;
+            }
+            if k == 0 {
+                if !acc {
+                    c[..m * n].fill(0.0);
+                }
+                return true;
+            }
+            false
+        }
+
+        /// `C[m×n] (+)= A[m×k] · B[k×n]`.
+        ///
+        /// # Safety
+        /// The CPU supports the module's features. Lengths are checked here.
+        pub(crate) unsafe fn nn(
+            m: usize,
+            n: usize,
+            k: usize,
+            a: &[f32],
+            b: &[f32],
+            c: &mut [f32],
+            acc: bool,
+        ) {
+            super::check(m, n, k, a.len(), b.len(), c.len());
+            if prologue(m, n, k, c, acc) {
+                return;
+            }
+            // SAFETY: lengths checked; CPU support is the caller's contract.
+            unsafe { strided(m, n, k, a.as_ptr(), b.as_ptr(), 1, k, c.as_mut_ptr(), acc) }
+        }
+
+        /// `C[m×n] (+)= A[m×k] · B[n×k]ᵀ`.
+        ///
+        /// # Safety
+        /// The CPU supports the module's features. Lengths are checked here.
+        pub(crate) unsafe fn nt(
+            m: usize,
+            n: usize,
+            k: usize,
+            a: &[f32],
+            b: &[f32],
+            c: &mut [f32],
+            acc: bool,
+        ) {
+            super::check(m, n, k, a.len(), b.len(), c.len());
+            if prologue(m, n, k, c, acc) {
+                return;
+            }
+            // SAFETY: lengths checked; CPU support is the caller's contract.
+            unsafe { strided(m, n, k, a.as_ptr(), b.as_ptr(), n, 1, c.as_mut_ptr(), acc) }
+        }
+
+        /// `C[m×n] (+)= A[k×m]ᵀ · B[k×n]`.
+        ///
+        /// # Safety
+        /// The CPU supports the module's features. Lengths are checked here.
+        pub(crate) unsafe fn tn(
+            m: usize,
+            n: usize,
+            k: usize,
+            a: &[f32],
+            b: &[f32],
+            c: &mut [f32],
+            acc: bool,
+        ) {
+            super::check(m, n, k, a.len(), b.len(), c.len());
+            if prologue(m, n, k, c, acc) {
+                return;
+            }
+            // SAFETY: lengths checked; CPU support is the caller's contract.
+            unsafe { tn_impl(m, n, k, a, b.as_ptr(), c.as_mut_ptr(), acc) }
+        }
+
+        /// Packs `Aᵀ(i0..i0+mr, pc..pc+kc)` (`A` is `k×m`) as `buf[p*MR + ii]`.
+        #[target_feature(enable = $feat)]
+        fn pack_t(
+            a: &[f32],
+            k: usize,
+            i0: usize,
+            mr: usize,
+            pc: usize,
+            kc: usize,
+            buf: &mut [f32],
+        ) {
+            for ii in 0..mr {
+                let col = &a[pc + (i0 + ii) * k..][..kc];
+                for (p, &v) in col.iter().enumerate() {
+                    buf[p * MR + ii] = v;
+                }
+            }
+        }
+
+        /// # Safety
+        /// As for [`tn`], with lengths checked and `m, n, k ≥ 1`.
+        #[target_feature(enable = $feat)]
+        unsafe fn tn_impl(
+            m: usize,
+            n: usize,
+            k: usize,
+            a: &[f32],
+            b: *const f32,
+            c: *mut f32,
+            acc: bool,
+        ) {
+            let mut buf = [0.0f32; MR * KC_TN];
+            let kb = k.div_ceil(KC_TN);
+            let kc_max = k.div_ceil(kb);
+            let mut pc = 0;
+            while pc < k {
+                let kc = kc_max.min(k - pc);
+                let accum = acc || pc > 0;
+                for i0 in (0..m).step_by(MR) {
+                    let mr = MR.min(m - i0);
+                    pack_t(a, k, i0, mr, pc, kc, &mut buf);
+                    for j0 in (0..n).step_by(NR) {
+                        let nr = NR.min(n - j0);
+                        // SAFETY: the packed strip holds `kc` rows of `MR` (rows `≥ mr` are
+                        // masked); `B(p, j) = b[pc + p + j*k]` and `C` offsets are in bounds.
+                        unsafe {
+                            tile_n(
+                                nr,
+                                mr,
+                                kc,
+                                buf.as_ptr(),
+                                MR,
+                                b.add(pc + j0 * k),
+                                1,
+                                k,
+                                c.add(i0 + j0 * m),
+                                m,
+                                accum,
+                            );
+                        }
+                    }
+                }
+                pc += kc;
+            }
+        }
+    };
+}
