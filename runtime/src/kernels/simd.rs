@@ -219,8 +219,12 @@ macro_rules! simd_kernels {
             c: *mut f32,
             acc: bool,
         ) {
-            let kb = k.div_ceil((A_BLOCK / m).max(128));
-            let kc_max = k.div_ceil(kb);
+            // Integer divisions cost ~10 ns: only split `k` when the A block is too large.
+            let kc_max = if m * k <= A_BLOCK {
+                k
+            } else {
+                k.div_ceil(k.div_ceil((A_BLOCK / m).max(128)))
+            };
             let mut pc = 0;
             while pc < k {
                 let kc = kc_max.min(k - pc);
@@ -365,8 +369,11 @@ macro_rules! simd_kernels {
             acc: bool,
         ) {
             let mut buf = [0.0f32; MR * KC_TN];
-            let kb = k.div_ceil(KC_TN);
-            let kc_max = k.div_ceil(kb);
+            let kc_max = if k <= KC_TN {
+                k
+            } else {
+                k.div_ceil(k.div_ceil(KC_TN))
+            };
             let mut pc = 0;
             while pc < k {
                 let kc = kc_max.min(k - pc);
