@@ -337,7 +337,8 @@ macro_rules! simd_kernels {
             unsafe { tn_impl(m, n, k, a, b.as_ptr(), c.as_mut_ptr(), acc) }
         }
 
-        /// Packs `Aᵀ(i0..i0+mr, pc..pc+kc)` (`A` is `k×m`) as `buf[p*MR + ii]`.
+        /// Packs `Aᵀ(i0..i0+mr, pc..pc+kc)` (`A` is `k×m`) as `buf[p*MR + ii]`: 8×8 blocks are
+        /// transposed in AVX registers, ragged edges copied element by element.
         #[target_feature(enable = $feat)]
         fn pack_t(
             a: &[f32],
@@ -348,12 +349,61 @@ macro_rules! simd_kernels {
             kc: usize,
             buf: &mut [f32],
         ) {
+            assert!(buf.len() >= kc * MR && mr <= MR && a.len() >= (i0 + mr) * k && pc + kc <= k);
+            let (mb, kb) = (mr - mr % 8, kc - kc % 8);
+            for ii in (0..mb).step_by(8) {
+                let src = a[(i0 + ii) * k + pc..].as_ptr();
+                for p in (0..kb).step_by(8) {
+                    // SAFETY: reads rows `pc+p..pc+p+8 ≤ pc+kc ≤ k` of columns
+                    // `i0+ii..i0+ii+8 ≤ i0+mr` of A; writes `buf[(p+q)*MR + ii..+8]` with
+                    // `p+q < kc`, `ii+8 ≤ MR` (asserted bounds above).
+                    unsafe {
+                        let r = |c: usize| _mm256_loadu_ps(src.add(c * k + p));
+                        let t = transpose8([r(0), r(1), r(2), r(3), r(4), r(5), r(6), r(7)]);
+                        for (q, v) in t.into_iter().enumerate() {
+                            _mm256_storeu_ps(buf.as_mut_ptr().add((p + q) * MR + ii), v);
+                        }
+                    }
+                }
+            }
             for ii in 0..mr {
                 let col = &a[pc + (i0 + ii) * k..][..kc];
-                for (p, &v) in col.iter().enumerate() {
+                let from = if ii < mb { kb } else { 0 };
+                for (p, &v) in col.iter().enumerate().skip(from) {
                     buf[p * MR + ii] = v;
                 }
             }
+        }
+
+        /// Transposes an 8×8 block held as 8 row vectors.
+        #[target_feature(enable = $feat)]
+        fn transpose8(r: [__m256; 8]) -> [__m256; 8] {
+            let t0 = _mm256_unpacklo_ps(r[0], r[1]);
+            let t1 = _mm256_unpackhi_ps(r[0], r[1]);
+            let t2 = _mm256_unpacklo_ps(r[2], r[3]);
+            let t3 = _mm256_unpackhi_ps(r[2], r[3]);
+            let t4 = _mm256_unpacklo_ps(r[4], r[5]);
+            let t5 = _mm256_unpackhi_ps(r[4], r[5]);
+            let t6 = _mm256_unpacklo_ps(r[6], r[7]);
+            let t7 = _mm256_unpackhi_ps(r[6], r[7]);
+            let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+            let u1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+            let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+            let u3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+            let u4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+            let u5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+            let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+            let u7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+            [
+                _mm256_permute2f128_ps::<0x20>(u0, u4),
+                _mm256_permute2f128_ps::<0x20>(u1, u5),
+                _mm256_permute2f128_ps::<0x20>(u2, u6),
+                _mm256_permute2f128_ps::<0x20>(u3, u7),
+                _mm256_permute2f128_ps::<0x31>(u0, u4),
+                _mm256_permute2f128_ps::<0x31>(u1, u5),
+                _mm256_permute2f128_ps::<0x31>(u2, u6),
+                _mm256_permute2f128_ps::<0x31>(u3, u7),
+            ]
         }
 
         /// # Safety
