@@ -4,6 +4,10 @@ use core::arch::x86_64::*;
 
 /// Lanes per vector.
 const V: usize = 8;
+/// Mat-vec row block, in vectors.
+const MV_NV: usize = 8;
+/// Mat-vec k-unroll (independent accumulator sets).
+const MV_U: usize = 1;
 /// Columns per register tile.
 const NR: usize = 6;
 

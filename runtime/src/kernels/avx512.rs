@@ -4,6 +4,10 @@ use core::arch::x86_64::*;
 
 /// Lanes per vector.
 const V: usize = 16;
+/// Mat-vec row block, in vectors.
+const MV_NV: usize = 4;
+/// Mat-vec k-unroll (independent accumulator sets).
+const MV_U: usize = 2;
 /// Columns per register tile.
 const NR: usize = 12;
 

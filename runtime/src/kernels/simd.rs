@@ -1,8 +1,9 @@
 //! The f32 SIMD kernel bodies, written once and instantiated per instruction set.
 //!
 //! `simd_kernels!("features")` expands inside an ISA module that defines
-//! * constants `V` (lanes per vector) and `NR` (columns per register tile; the tile has
-//!   `MR = 2·V` rows, so it holds `2·NR` accumulators), and
+//! * constants `V` (lanes per vector), `NR` (columns per register tile; the tile has
+//!   `MR = 2·V` rows, so it holds `2·NR` accumulators), and `MV_NV`, `MV_U` (mat-vec row block
+//!   in vectors and k-unroll; `MV_NV·MV_U` accumulators), and
 //! * the operation macros `zero!()`, `ld!(p)`, `st!(p, v)`, `splat!(x)`, `fma!(a, b, c)`
 //!   (`a·b + c`), `add!(a, b)`, `mask!(r)` (first `r ≤ V` lanes), `ldm!(p, mask)` (masked-off
 //!   lanes read as 0 and are not accessed) and `stm!(p, mask, v)`.
@@ -111,43 +112,60 @@ macro_rules! simd_kernels {
             c: *mut f32,
             acc: bool,
         ) {
-            const NV: usize = 4;
+            /// Prefetch distance in columns.
+            const PF: usize = 16;
+            /// f32 per cache line.
+            const LINE: usize = 16;
             let mut i0 = 0;
             // SAFETY (whole function): as for `tile`; row blocks stay below `m`, the tail is
             // masked, `p` stays below `kc`.
             unsafe {
-                // Full blocks of NV vectors, k unrolled by 2: 2·NV independent chains.
-                while i0 + NV * V <= m {
-                    let mut s = [[zero!(); NV]; 2];
+                // Full blocks of MV_NV vectors, k unrolled by MV_U: MV_NV·MV_U chains.
+                while i0 + MV_NV * V <= m {
+                    let mut s = [[zero!(); MV_NV]; MV_U];
                     let (mut ap, mut xp) = (a.add(i0), x);
                     let mut p = 0;
-                    while p + 2 <= kc {
-                        let x0 = splat!(*xp);
-                        let x1 = splat!(*xp.add(x_ps));
-                        let ap1 = ap.add(a_ps);
-                        for v in 0..NV {
-                            s[0][v] = fma!(ld!(ap.add(v * V)), x0, s[0][v]);
-                            s[1][v] = fma!(ld!(ap1.add(v * V)), x1, s[1][v]);
+                    while p + MV_U <= kc {
+                        // Pull columns PF ahead from L2 into L1 (the hardware prefetchers alone
+                        // leave the loop waiting on L1 misses: 2.1 → 1.5 µs for 64×784).
+                        for u in 0..MV_U {
+                            let pf = ap.wrapping_add((PF + u) * a_ps);
+                            for l in (0..MV_NV * V).step_by(LINE) {
+                                _mm_prefetch::<_MM_HINT_T0>(pf.wrapping_add(l) as *const i8);
+                            }
                         }
-                        ap = ap.wrapping_add(2 * a_ps);
-                        xp = xp.wrapping_add(2 * x_ps);
-                        p += 2;
+                        for (u, su) in s.iter_mut().enumerate() {
+                            let xu = splat!(*xp.add(u * x_ps));
+                            let au = ap.add(u * a_ps);
+                            for (v, sv) in su.iter_mut().enumerate() {
+                                *sv = fma!(ld!(au.add(v * V)), xu, *sv);
+                            }
+                        }
+                        ap = ap.wrapping_add(MV_U * a_ps);
+                        xp = xp.wrapping_add(MV_U * x_ps);
+                        p += MV_U;
                     }
-                    if p < kc {
+                    while p < kc {
                         let x0 = splat!(*xp);
-                        for v in 0..NV {
-                            s[0][v] = fma!(ld!(ap.add(v * V)), x0, s[0][v]);
+                        for (v, sv) in s[0].iter_mut().enumerate() {
+                            *sv = fma!(ld!(ap.add(v * V)), x0, *sv);
                         }
+                        ap = ap.wrapping_add(a_ps);
+                        xp = xp.wrapping_add(x_ps);
+                        p += 1;
                     }
                     let cp = c.add(i0);
-                    for v in 0..NV {
-                        let mut r = add!(s[0][v], s[1][v]);
+                    for v in 0..MV_NV {
+                        let mut r = s[0][v];
+                        for su in &s[1..] {
+                            r = add!(r, su[v]);
+                        }
                         if acc {
                             r = add!(r, ld!(cp.add(v * V)));
                         }
                         st!(cp.add(v * V), r);
                     }
-                    i0 += NV * V;
+                    i0 += MV_NV * V;
                 }
                 // Remaining rows one (possibly masked) vector at a time, k unrolled by 4.
                 while i0 < m {
