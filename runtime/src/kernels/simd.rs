@@ -43,7 +43,15 @@ macro_rules! simd_kernels {
         ) {
             let mut s0 = [zero!(); NRT];
             let mut s1 = [zero!(); NRT];
-            let (mut ap, mut bp) = (a, b);
+            // B columns are addressed from one base pointer per group of BG columns: with a
+            // single base LLVM chains `ptr += b_js` through all NRT columns every step of `p`,
+            // a serial dependency as long as the FMA work itself.
+            const BG: usize = 4;
+            let mut bq = [b; NR.div_ceil(BG)];
+            for (g, q) in bq.iter_mut().enumerate() {
+                *q = b.wrapping_add(g * BG * b_js);
+            }
+            let mut ap = a;
             // SAFETY (whole function): loads/stores only touch A/B/C elements listed in the
             // contract; masked accesses skip rows `≥ mr`; pointer steps use `wrapping_add`
             // so stepping past the last column is not itself UB.
@@ -53,12 +61,14 @@ macro_rules! simd_kernels {
                         let a0 = ld!(ap);
                         let a1 = ld!(ap.add(V));
                         for j in 0..NRT {
-                            let bj = splat!(*bp.add(j * b_js));
+                            let bj = splat!(*bq[j / BG].add((j % BG) * b_js));
                             s0[j] = fma!(a0, bj, s0[j]);
                             s1[j] = fma!(a1, bj, s1[j]);
                         }
                         ap = ap.wrapping_add(a_ps);
-                        bp = bp.wrapping_add(b_ps);
+                        for q in &mut bq {
+                            *q = q.wrapping_add(b_ps);
+                        }
                     }
                     for j in 0..NRT {
                         let cp = c.add(j * ldc);
@@ -76,12 +86,14 @@ macro_rules! simd_kernels {
                         let a0 = ldm!(ap, m0);
                         let a1 = ldm!(ap.wrapping_add(V), m1);
                         for j in 0..NRT {
-                            let bj = splat!(*bp.add(j * b_js));
+                            let bj = splat!(*bq[j / BG].add((j % BG) * b_js));
                             s0[j] = fma!(a0, bj, s0[j]);
                             s1[j] = fma!(a1, bj, s1[j]);
                         }
                         ap = ap.wrapping_add(a_ps);
-                        bp = bp.wrapping_add(b_ps);
+                        for q in &mut bq {
+                            *q = q.wrapping_add(b_ps);
+                        }
                     }
                     for j in 0..NRT {
                         let cp = c.add(j * ldc);
