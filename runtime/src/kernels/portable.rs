@@ -108,6 +108,47 @@ macro_rules! portable_impl {
                 }
             }
 
+            /// Register tile: `C(0..mr, 0..NRT) += Σ_p A(0..mr, p) · B(p, 0..NRT)` with
+            /// `A(i, p) = a[i + p*m]`, `B(p, j) = b[p*b_ps + j*b_js]`, `C(i, j) = c[i + j*m]`.
+            #[inline(always)]
+            fn tile<const NRT: usize>(
+                mr: usize,
+                m: usize,
+                k: usize,
+                a: &[$t],
+                b: &[$t],
+                b_ps: usize,
+                b_js: usize,
+                c: &mut [$t],
+            ) {
+                let mut s = [[0.0 as $t; MR]; NRT];
+                let mut step = |av: &[$t; MR], p: usize| {
+                    for (j, sj) in s.iter_mut().enumerate() {
+                        let bv = b[p * b_ps + j * b_js];
+                        for (x, y) in sj.iter_mut().zip(av) {
+                            *x += y * bv;
+                        }
+                    }
+                };
+                if mr == MR {
+                    for p in 0..k {
+                        let av: &[$t; MR] = a[p * m..][..MR].try_into().unwrap();
+                        step(av, p);
+                    }
+                } else {
+                    for p in 0..k {
+                        let mut av = [0.0 as $t; MR];
+                        av[..mr].copy_from_slice(&a[p * m..][..mr]);
+                        step(&av, p);
+                    }
+                }
+                for (j, sj) in s.iter().enumerate() {
+                    for (x, y) in c[j * m..][..mr].iter_mut().zip(sj) {
+                        *x += y;
+                    }
+                }
+            }
+
             /// Register-tiled `C (+)= A · B(k×n)` with `B(p, j) = b[p*b_ps + j*b_js]`.
             fn strided(
                 m: usize,
@@ -123,28 +164,16 @@ macro_rules! portable_impl {
                 if prologue(m, n, k, c, acc) {
                     return;
                 }
-                let a = &a[..m * k];
                 for j0 in (0..n).step_by(NR) {
-                    let nr = NR.min(n - j0);
+                    let bj = &b[j0 * b_js..];
                     for i0 in (0..m).step_by(MR) {
                         let mr = MR.min(m - i0);
-                        let mut s = [[0.0 as $t; MR]; NR];
-                        for p in 0..k {
-                            let mut av = [0.0 as $t; MR];
-                            av[..mr].copy_from_slice(&a[i0 + p * m..][..mr]);
-                            let bp = &b[p * b_ps + j0 * b_js..];
-                            for (jj, sj) in s.iter_mut().enumerate().take(nr) {
-                                let bv = bp[jj * b_js];
-                                for (x, y) in sj.iter_mut().zip(&av) {
-                                    *x += y * bv;
-                                }
-                            }
-                        }
-                        for (jj, sj) in s.iter().enumerate().take(nr) {
-                            let cj = &mut c[i0 + (j0 + jj) * m..][..mr];
-                            for (x, y) in cj.iter_mut().zip(sj) {
-                                *x += y;
-                            }
+                        let (ai, cij) = (&a[i0..], &mut c[i0 + j0 * m..]);
+                        match n - j0 {
+                            1 => tile::<1>(mr, m, k, ai, bj, b_ps, b_js, cij),
+                            2 => tile::<2>(mr, m, k, ai, bj, b_ps, b_js, cij),
+                            3 => tile::<3>(mr, m, k, ai, bj, b_ps, b_js, cij),
+                            _ => tile::<NR>(mr, m, k, ai, bj, b_ps, b_js, cij),
                         }
                     }
                 }
