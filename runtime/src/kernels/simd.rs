@@ -109,12 +109,13 @@ macro_rules! simd_kernels {
             }
         }
 
-        /// Mat-vec: `c[0..m] (+)= Σ_{p<kc} A(0..m, p) · x[p*x_ps]`, `A(i, p) = a[i + p*a_ps]`.
+        /// Full row blocks of the mat-vec (`MV_NV` vectors, k unrolled by `MV_U`: `MV_NV·MV_U`
+        /// independent chains); returns the first row not covered.
         ///
         /// # Safety
-        /// CPU supports the features; all addressed elements are in bounds.
+        /// As for [`matvec`].
         #[target_feature(enable = $feat)]
-        unsafe fn matvec(
+        unsafe fn mv_blocks<const PREFETCH: bool>(
             m: usize,
             kc: usize,
             a: *const f32,
@@ -123,16 +124,14 @@ macro_rules! simd_kernels {
             x_ps: usize,
             c: *mut f32,
             acc: bool,
-        ) {
+        ) -> usize {
             /// Prefetch distance in columns.
             const PF: usize = 16;
             /// f32 per cache line.
             const LINE: usize = 16;
             let mut i0 = 0;
-            // SAFETY (whole function): as for `tile`; row blocks stay below `m`, the tail is
-            // masked, `p` stays below `kc`.
+            // SAFETY (whole function): as for `tile`; row blocks stay below `m`, `p < kc`.
             unsafe {
-                // Full blocks of MV_NV vectors, k unrolled by MV_U: MV_NV·MV_U chains.
                 while i0 + MV_NV * V <= m {
                     let mut s = [[zero!(); MV_NV]; MV_U];
                     let (mut ap, mut xp) = (a.add(i0), x);
@@ -140,7 +139,7 @@ macro_rules! simd_kernels {
                     while p + MV_U <= kc {
                         // Pull columns PF ahead from L2 into L1 (the hardware prefetchers alone
                         // leave the loop waiting on L1 misses: 2.1 → 1.5 µs for 64×784).
-                        for u in 0..MV_U {
+                        for u in 0..MV_U * (PREFETCH as usize) {
                             let pf = ap.wrapping_add((PF + u) * a_ps);
                             for l in (0..MV_NV * V).step_by(LINE) {
                                 _mm_prefetch::<_MM_HINT_T0>(pf.wrapping_add(l) as *const i8);
@@ -179,6 +178,36 @@ macro_rules! simd_kernels {
                     }
                     i0 += MV_NV * V;
                 }
+            }
+            i0
+        }
+
+        /// Mat-vec: `c[0..m] (+)= Σ_{p<kc} A(0..m, p) · x[p*x_ps]`, `A(i, p) = a[i + p*a_ps]`.
+        ///
+        /// # Safety
+        /// CPU supports the features; all addressed elements are in bounds.
+        #[target_feature(enable = $feat)]
+        unsafe fn matvec(
+            m: usize,
+            kc: usize,
+            a: *const f32,
+            a_ps: usize,
+            x: *const f32,
+            x_ps: usize,
+            c: *mut f32,
+            acc: bool,
+        ) {
+            // Software prefetch only pays when A streams from L2 (it costs load-port slots).
+            // SAFETY: forwarded contract.
+            let mut i0 = unsafe {
+                if m * kc > 8 * 1024 {
+                    mv_blocks::<true>(m, kc, a, a_ps, x, x_ps, c, acc)
+                } else {
+                    mv_blocks::<false>(m, kc, a, a_ps, x, x_ps, c, acc)
+                }
+            };
+            // SAFETY (tail): as for `tile`; the tail is masked, `p` stays below `kc`.
+            unsafe {
                 // Remaining rows one (possibly masked) vector at a time, k unrolled by 4.
                 while i0 < m {
                     let mk = mask!((m - i0).min(V));
