@@ -144,5 +144,34 @@ fn bench_w1_const(cr: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench, bench_w1_const);
+/// The W2i products (784→64→64→10, one sample) with compile-time dims, per kernel family.
+fn bench_w2i(cr: &mut Criterion) {
+    let w1: Vec<f32> = (0..64 * 784)
+        .map(|i| (i % 11) as f32 * 0.01 - 0.05)
+        .collect();
+    let w2: Vec<f32> = (0..64 * 64).map(|i| (i % 7) as f32 * 0.02 - 0.06).collect();
+    let w3: Vec<f32> = (0..10 * 64).map(|i| (i % 5) as f32 * 0.03 - 0.06).collect();
+    let x: Vec<f32> = (0..784).map(|i| (i % 3) as f32 * 0.5).collect();
+    let (mut h1, mut h2, mut y) = ([0.0f32; 64], [0.0f32; 64], [0.0f32; 10]);
+    let mut g = cr.benchmark_group("w2i_const_dims");
+    g.warm_up_time(Duration::from_millis(300));
+    g.measurement_time(Duration::from_millis(1500));
+    g.throughput(Throughput::Elements(109_824));
+    let detected = kernels::isa();
+    for fam in families() {
+        kernels::set_isa(fam);
+        g.bench_function(format!("{fam:?}"), |bch| {
+            bch.iter(|| {
+                kernels::f32::gemm_nn(64, 1, 784, black_box(&w1), black_box(&x), &mut h1, false);
+                kernels::f32::gemm_nn(64, 1, 64, black_box(&w2), &h1, &mut h2, false);
+                kernels::f32::gemm_nn(10, 1, 64, black_box(&w3), &h2, &mut y, false);
+                black_box(&y);
+            })
+        });
+    }
+    kernels::set_isa(detected);
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_w1_const, bench_w2i);
 criterion_main!(benches);
