@@ -1,6 +1,7 @@
 //! AVX2+FMA f32 kernels: 16×6 register tiles (12 `ymm` accumulators), `vmaskmov` edges.
 
 use core::arch::x86_64::*;
+use core::mem::MaybeUninit;
 
 /// Lanes per vector.
 const V: usize = 8;

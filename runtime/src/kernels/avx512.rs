@@ -1,6 +1,7 @@
 //! AVX-512F f32 kernels: 32×12 register tiles (24 `zmm` accumulators), native lane masks.
 
 use core::arch::x86_64::*;
+use core::mem::MaybeUninit;
 
 /// Lanes per vector.
 const V: usize = 16;

@@ -406,7 +406,7 @@ macro_rules! simd_kernels {
             mr: usize,
             pc: usize,
             kc: usize,
-            buf: &mut [f32],
+            buf: &mut [MaybeUninit<f32>],
         ) {
             assert!(buf.len() >= kc * MR && mr <= MR && a.len() >= (i0 + mr) * k && pc + kc <= k);
             let (mb, kb) = (mr - mr % 8, kc - kc % 8);
@@ -420,7 +420,8 @@ macro_rules! simd_kernels {
                         let r = |c: usize| _mm256_loadu_ps(src.add(c * k + p));
                         let t = transpose8([r(0), r(1), r(2), r(3), r(4), r(5), r(6), r(7)]);
                         for (q, v) in t.into_iter().enumerate() {
-                            _mm256_storeu_ps(buf.as_mut_ptr().add((p + q) * MR + ii), v);
+                            let dst = buf.as_mut_ptr().add((p + q) * MR + ii);
+                            _mm256_storeu_ps(dst.cast::<f32>(), v);
                         }
                     }
                 }
@@ -429,7 +430,7 @@ macro_rules! simd_kernels {
                 let col = &a[pc + (i0 + ii) * k..][..kc];
                 let from = if ii < mb { kb } else { 0 };
                 for (p, &v) in col.iter().enumerate().skip(from) {
-                    buf[p * MR + ii] = v;
+                    buf[p * MR + ii] = MaybeUninit::new(v);
                 }
             }
         }
@@ -477,7 +478,9 @@ macro_rules! simd_kernels {
             c: *mut f32,
             acc: bool,
         ) {
-            let mut buf = [0.0f32; MR * KC_TN];
+            // Uninitialised: zeroing 32 KiB would cost as much as a small product. `pack_t`
+            // writes every element the tile kernel reads (rows `≥ mr` are masked off).
+            let mut buf = [MaybeUninit::<f32>::uninit(); MR * KC_TN];
             let kc_max = if k <= KC_TN {
                 k
             } else {
@@ -499,7 +502,7 @@ macro_rules! simd_kernels {
                                 nr,
                                 mr,
                                 kc,
-                                buf.as_ptr(),
+                                buf.as_ptr().cast::<f32>(),
                                 MR,
                                 b.add(pc + j0 * k),
                                 1,
