@@ -79,11 +79,32 @@ macro_rules! simd_kernels {
                         st!(cp, s0[j]);
                         st!(cp.add(V), s1[j]);
                     }
-                } else {
-                    let m0 = mask!(mr.min(V));
-                    let m1 = mask!(mr.saturating_sub(V));
+                } else if mr <= V {
+                    // One (masked) vector of rows: half the FMAs of the two-vector loop.
+                    let m0 = mask!(mr);
                     for _ in 0..kc {
                         let a0 = ldm!(ap, m0);
+                        for j in 0..NRT {
+                            let bj = splat!(*bq[j / BG].add((j % BG) * b_js));
+                            s0[j] = fma!(a0, bj, s0[j]);
+                        }
+                        ap = ap.wrapping_add(a_ps);
+                        for q in &mut bq {
+                            *q = q.wrapping_add(b_ps);
+                        }
+                    }
+                    for j in 0..NRT {
+                        let cp = c.add(j * ldc);
+                        if acc {
+                            s0[j] = add!(s0[j], ldm!(cp, m0));
+                        }
+                        stm!(cp, m0, s0[j]);
+                    }
+                } else {
+                    // V < mr < MR: the first vector is full, the second masked.
+                    let m1 = mask!(mr - V);
+                    for _ in 0..kc {
+                        let a0 = ld!(ap);
                         let a1 = ldm!(ap.wrapping_add(V), m1);
                         for j in 0..NRT {
                             let bj = splat!(*bq[j / BG].add((j % BG) * b_js));
@@ -99,10 +120,10 @@ macro_rules! simd_kernels {
                         let cp = c.add(j * ldc);
                         let cp1 = cp.wrapping_add(V);
                         if acc {
-                            s0[j] = add!(s0[j], ldm!(cp, m0));
+                            s0[j] = add!(s0[j], ld!(cp));
                             s1[j] = add!(s1[j], ldm!(cp1, m1));
                         }
-                        stm!(cp, m0, s0[j]);
+                        st!(cp, s0[j]);
                         stm!(cp1, m1, s1[j]);
                     }
                 }
