@@ -29,6 +29,7 @@ const CASES: [(&str, &str, usize, usize, usize); 12] = [
 
 fn families() -> Vec<Isa> {
     let detected = kernels::isa();
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
     let mut v = vec![Isa::Portable];
     #[cfg(target_arch = "x86_64")]
     {

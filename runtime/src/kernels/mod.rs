@@ -111,10 +111,10 @@ macro_rules! dispatch {
             match isa() {
                 // SAFETY: `isa()` only reports features the CPU has.
                 #[cfg(target_arch = "x86_64")]
-                Isa::Avx512 => unsafe { super::avx512::$name(m, n, k, a, b, c, acc) },
+                super::Isa::Avx512 => unsafe { super::avx512::$name(m, n, k, a, b, c, acc) },
                 // SAFETY: as above.
                 #[cfg(target_arch = "x86_64")]
-                Isa::Avx2 => unsafe { super::avx2::$name(m, n, k, a, b, c, acc) },
+                super::Isa::Avx2 => unsafe { super::avx2::$name(m, n, k, a, b, c, acc) },
                 _ => super::portable::f32::$name(m, n, k, a, b, c, acc),
             }
         }
@@ -123,7 +123,7 @@ macro_rules! dispatch {
 
 /// Single-precision products (SIMD, runtime-dispatched).
 pub mod f32 {
-    use super::{check, isa, Isa, SMALL};
+    use super::{check, isa, SMALL};
 
     dispatch!(nn);
     dispatch!(nt);

@@ -144,7 +144,7 @@ harness!(f64, 1e-14, super::no_simd);
 fn no_simd(_: Kind, _: &mut [(&'static str, f64::Gemm)]) {}
 
 /// Adds the SIMD f32 kernels the CPU supports.
-#[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables, clippy::ptr_arg))]
 fn simd_impls(kind: Kind, v: &mut Vec<(&'static str, f32::Gemm)>) {
     #[cfg(target_arch = "x86_64")]
     simd_list::add(kind, v);
