@@ -6,11 +6,21 @@
 //! leaves `C` zeroed, or unchanged when accumulating).
 //!
 //! * [`f32::gemm_nn`] etc. dispatch at run time to AVX-512F, AVX2+FMA or portable code
-//!   (`is_x86_feature_detected!`, decided once and cached in an atomic). Tiny products
-//!   (`m·n·k ≤ SMALL`) skip dispatch and use inlinable plain loops.
+//!   (`is_x86_feature_detected!`, decided once and cached in an atomic; see [`isa`]). Tiny
+//!   products (`m·n·k ≤ 256`) skip dispatch and run plain `#[inline(always)]` loops, which
+//!   LLVM fully specialises when the call site has constant dims (a generated network does).
 //! * [`f64::gemm_nn`] etc. use the portable register-tiled kernels (used for gradient checks).
 //!
-//! No kernel ever allocates: `tn` packs `Aᵀ` strips into a fixed stack buffer (≤ 32 KiB).
+//! SIMD design (`simd.rs`, instantiated by `avx512.rs` and `avx2.rs`):
+//! * `nn`/`nt`: no packing. A `2V × NR` register tile (AVX-512 32×12, AVX2 16×6) walks `k`,
+//!   loading the contiguous `A` column strip and broadcasting `B` entries, whose strides differ
+//!   between `nn` and `nt`; edges use lane masks. `k` is split only when `A` exceeds 256 KiB.
+//! * `n == 1` (mat-vec): 8 independent accumulator chains, software prefetch when `A` streams
+//!   from L2.
+//! * `tn`: `Aᵀ` strips (`2V × 256`) are packed with 8×8 register transposes into an
+//!   uninitialised stack buffer (≤ 32 KiB), then the same tile kernel runs.
+//!
+//! No kernel ever allocates (see `tests/kernels_alloc.rs`).
 
 // BLAS-style kernels take dims, strides and operands as separate arguments.
 #![allow(clippy::too_many_arguments)]
