@@ -65,6 +65,12 @@ macro_rules! mask {
         )
     };
 }
+/// Lanes selected by `y` but not by `x`.
+macro_rules! and_not_mask {
+    ($x:expr, $y:expr) => {
+        _mm256_andnot_si256($x, $y)
+    };
+}
 macro_rules! ldm {
     ($p:expr, $m:expr) => {
         _mm256_maskload_ps($p, $m)

@@ -67,6 +67,12 @@ macro_rules! mask {
         (((1u32 << $r) - 1) as __mmask16)
     };
 }
+/// Lanes selected by `y` but not by `x`.
+macro_rules! and_not_mask {
+    ($x:expr, $y:expr) => {
+        (!$x & $y)
+    };
+}
 macro_rules! ldm {
     ($p:expr, $m:expr) => {
         _mm512_maskz_loadu_ps($m, $p)

@@ -294,3 +294,36 @@ fn isa_is_detected() {
         assert_eq!(isa, super::Isa::Avx512);
     }
 }
+
+#[test]
+fn matvec_any_alignment() {
+    // The mat-vec shifts its row blocks to vector-aligned addresses when `m` is a multiple of
+    // the vector width: exercise every misalignment of A (and of c) for each implementation.
+    for (m, k) in [(64, 9), (80, 33), (128, 3), (144, 17), (96, 1)] {
+        let a0 = data(m * k + 16, 3);
+        let b0 = data(k + 16, 4);
+        let c0 = data(m + 16, 5);
+        for off in 0..16 {
+            let (a, b, c_init) = (&a0[off..off + m * k], &b0[..k], &c0[off..off + m]);
+            for acc in [false, true] {
+                let (want, scale) = reference(Kind::Nn, (m, 1, k), a, b, c_init, acc);
+                for (name, f) in f32::impls(Kind::Nn) {
+                    let af: Vec<f32> = a0.iter().map(|&x| x as f32).collect();
+                    let bf: Vec<f32> = b.iter().map(|&x| x as f32).collect();
+                    let mut cf: Vec<f32> = c0.iter().map(|&x| x as f32).collect();
+                    f(m, 1, k, &af[off..], &bf, &mut cf[off..], acc);
+                    for i in 0..m {
+                        let err = (cf[off + i] as f64 - want[i]).abs();
+                        assert!(err <= 2e-6 * scale[i], "{name} {m}×{k} off {off} row {i}");
+                    }
+                    for i in (0..off).chain(off + m..cf.len()) {
+                        assert_eq!(
+                            cf[i], c0[i] as f32,
+                            "{name} {m}×{k} off {off}: wrote C[{i}]"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
