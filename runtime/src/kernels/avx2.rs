@@ -83,3 +83,4 @@ macro_rules! stm {
 }
 
 simd_kernels!("avx2,fma");
+simd_matvec!("avx2,fma");

@@ -85,3 +85,4 @@ macro_rules! stm {
 }
 
 simd_kernels!("avx512f,avx2,fma");
+simd_matvec!("avx512f,avx2,fma");

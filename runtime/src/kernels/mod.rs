@@ -29,6 +29,9 @@
 #[macro_use]
 mod simd;
 #[cfg(target_arch = "x86_64")]
+#[macro_use]
+mod matvec;
+#[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx512;
