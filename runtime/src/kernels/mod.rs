@@ -1,73 +1,282 @@
 //! Allocation-free matrix products on column-major, contiguous storage.
 //!
-//! Placeholder reference implementation; replaced by the blocked SIMD kernels.
+//! All matrices are column-major with leading dimension = number of rows; slices may be longer
+//! than needed (only the first `rows·cols` elements are used). With `accumulate == false` the
+//! product overwrites `C`, otherwise it is added to `C`. Any dimension may be 0 (an empty sum
+//! leaves `C` zeroed, or unchanged when accumulating).
+//!
+//! * [`f32::gemm_nn`] etc. dispatch at run time to AVX-512F, AVX2+FMA or portable code
+//!   (`is_x86_feature_detected!`, decided once and cached in an atomic; see [`isa`]). Tiny
+//!   products (`m·n·k ≤ 256`) skip dispatch and run plain `#[inline(always)]` loops, which
+//!   LLVM fully specialises when the call site has constant dims (a generated network does).
+//! * [`f64::gemm_nn`] etc. use the portable register-tiled kernels (used for gradient checks).
+//!
+//! SIMD design (`simd.rs`, instantiated by `avx512.rs` and `avx2.rs`):
+//! * `nn`/`nt`: no packing. A `2V × NR` register tile (AVX-512 32×12, AVX2 16×6) walks `k`,
+//!   loading the contiguous `A` column strip and broadcasting `B` entries, whose strides differ
+//!   between `nn` and `nt`; edges use lane masks. `k` is split only when `A` exceeds 256 KiB.
+//! * `n == 1` (mat-vec): 8 independent accumulator chains, software prefetch when `A` streams
+//!   from L2.
+//! * `tn`: `Aᵀ` strips (`2V × 256`) are packed with 8×8 register transposes into an
+//!   uninitialised stack buffer (≤ 32 KiB), then the same tile kernel runs.
+//!
+//! No kernel ever allocates (see `tests/kernels_alloc.rs`).
 
-macro_rules! reference_kernels {
-    ($t:ident) => {
-        pub mod $t {
-            /// `C[m×n] (+)= A[m×k] · B[k×n]`.
-            pub fn gemm_nn(
-                m: usize,
-                n: usize,
-                k: usize,
-                a: &[$t],
-                b: &[$t],
-                c: &mut [$t],
-                acc: bool,
-            ) {
-                for j in 0..n {
-                    for i in 0..m {
-                        let mut s = if acc { c[i + j * m] } else { 0.0 };
-                        for p in 0..k {
-                            s += a[i + p * m] * b[p + j * k];
-                        }
-                        c[i + j * m] = s;
-                    }
-                }
-            }
-            /// `C[m×n] (+)= A[m×k] · B[n×k]ᵀ`.
-            pub fn gemm_nt(
-                m: usize,
-                n: usize,
-                k: usize,
-                a: &[$t],
-                b: &[$t],
-                c: &mut [$t],
-                acc: bool,
-            ) {
-                for j in 0..n {
-                    for i in 0..m {
-                        let mut s = if acc { c[i + j * m] } else { 0.0 };
-                        for p in 0..k {
-                            s += a[i + p * m] * b[j + p * n];
-                        }
-                        c[i + j * m] = s;
-                    }
-                }
-            }
-            /// `C[m×n] (+)= A[k×m]ᵀ · B[k×n]`.
-            pub fn gemm_tn(
-                m: usize,
-                n: usize,
-                k: usize,
-                a: &[$t],
-                b: &[$t],
-                c: &mut [$t],
-                acc: bool,
-            ) {
-                for j in 0..n {
-                    for i in 0..m {
-                        let mut s = if acc { c[i + j * m] } else { 0.0 };
-                        for p in 0..k {
-                            s += a[p + i * k] * b[p + j * k];
-                        }
-                        c[i + j * m] = s;
-                    }
-                }
+// BLAS-style kernels take dims, strides and operands as separate arguments.
+#![allow(clippy::too_many_arguments)]
+
+#[cfg(target_arch = "x86_64")]
+#[macro_use]
+mod simd;
+#[cfg(target_arch = "x86_64")]
+#[macro_use]
+mod matvec;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx2;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512;
+pub(crate) mod portable;
+#[cfg(test)]
+mod tests;
+
+use core::sync::atomic::{AtomicU8, Ordering};
+
+/// Products with at most this many multiply-adds use the inlinable untiled loops.
+const SMALL: usize = 256;
+
+/// Checks that the operand slices hold `A` (`m·k`), `B` (`k·n`) and `C` (`m·n`) elements.
+///
+/// # Panics
+/// When a slice is too short or a size overflows `usize`.
+#[inline]
+#[track_caller]
+pub(crate) fn check(m: usize, n: usize, k: usize, a: usize, b: usize, c: usize) {
+    let prod = |x: usize, y: usize| x.checked_mul(y).expect("gemm: size overflow");
+    assert!(a >= prod(m, k), "gemm: A has {a} elements, needs {m}×{k}");
+    assert!(b >= prod(k, n), "gemm: B has {b} elements, needs {k}×{n}");
+    assert!(c >= prod(m, n), "gemm: C has {c} elements, needs {m}×{n}");
+}
+
+/// The f32 kernel family in use on this machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isa {
+    /// Safe auto-vectorised loops (any target).
+    Portable,
+    /// AVX2 + FMA, 256-bit vectors (x86-64).
+    Avx2,
+    /// AVX-512F, 512-bit vectors (x86-64).
+    Avx512,
+}
+
+/// 0 = not yet detected, otherwise `Isa as u8 + 1`.
+static ISA: AtomicU8 = AtomicU8::new(0);
+
+/// The kernel family selected for this CPU (detected on first use, then cached).
+#[inline]
+pub fn isa() -> Isa {
+    match ISA.load(Ordering::Relaxed) {
+        1 => Isa::Portable,
+        2 => Isa::Avx2,
+        3 => Isa::Avx512,
+        _ => detect(),
+    }
+}
+
+/// Forces the f32 kernel family (benchmarks and tests; not for production code).
+///
+/// # Panics
+/// When the CPU lacks the features `isa` needs.
+#[doc(hidden)]
+pub fn set_isa(isa: Isa) {
+    #[cfg(target_arch = "x86_64")]
+    let ok = match isa {
+        Isa::Portable => true,
+        Isa::Avx2 => is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"),
+        Isa::Avx512 => is_x86_feature_detected!("avx512f"),
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let ok = isa == Isa::Portable;
+    assert!(ok, "kernels::set_isa: {isa:?} is not supported by this CPU");
+    ISA.store(isa as u8 + 1, Ordering::Relaxed);
+}
+
+#[cold]
+fn detect() -> Isa {
+    #[cfg(target_arch = "x86_64")]
+    let isa = if is_x86_feature_detected!("avx512f") {
+        Isa::Avx512
+    } else if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+        Isa::Avx2
+    } else {
+        Isa::Portable
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let isa = Isa::Portable;
+    ISA.store(isa as u8 + 1, Ordering::Relaxed);
+    isa
+}
+
+macro_rules! dispatch {
+    ($name:ident) => {
+        /// Runtime-dispatched f32 product (see the public wrapper of the same name).
+        #[inline(never)]
+        fn $name(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32], acc: bool) {
+            match isa() {
+                // SAFETY: `isa()` only reports features the CPU has.
+                #[cfg(target_arch = "x86_64")]
+                super::Isa::Avx512 => unsafe { super::avx512::$name(m, n, k, a, b, c, acc) },
+                // SAFETY: as above.
+                #[cfg(target_arch = "x86_64")]
+                super::Isa::Avx2 => unsafe { super::avx2::$name(m, n, k, a, b, c, acc) },
+                _ => super::portable::f32::$name(m, n, k, a, b, c, acc),
             }
         }
     };
 }
 
-reference_kernels!(f32);
-reference_kernels!(f64);
+/// Single-precision products (SIMD, runtime-dispatched).
+pub mod f32 {
+    use super::{check, isa, SMALL};
+
+    dispatch!(nn);
+    dispatch!(nt);
+    dispatch!(tn);
+
+    /// `C[m×n] = A[m×k] · B[k×n]`, or `C += A·B` when `accumulate`.
+    ///
+    /// # Panics
+    /// When `a`, `b` or `c` is shorter than `m·k`, `k·n` or `m·n`.
+    #[inline]
+    pub fn gemm_nn(
+        m: usize,
+        n: usize,
+        k: usize,
+        a: &[f32],
+        b: &[f32],
+        c: &mut [f32],
+        accumulate: bool,
+    ) {
+        check(m, n, k, a.len(), b.len(), c.len());
+        if m * n * k <= SMALL {
+            super::portable::f32::small_nn(m, n, k, a, b, c, accumulate)
+        } else {
+            nn(m, n, k, a, b, c, accumulate)
+        }
+    }
+
+    /// `C[m×n] = A[m×k] · B[n×k]ᵀ`, or `C += A·Bᵀ` when `accumulate`.
+    ///
+    /// # Panics
+    /// When `a`, `b` or `c` is shorter than `m·k`, `n·k` or `m·n`.
+    #[inline]
+    pub fn gemm_nt(
+        m: usize,
+        n: usize,
+        k: usize,
+        a: &[f32],
+        b: &[f32],
+        c: &mut [f32],
+        accumulate: bool,
+    ) {
+        check(m, n, k, a.len(), b.len(), c.len());
+        if m * n * k <= SMALL {
+            super::portable::f32::small_nt(m, n, k, a, b, c, accumulate)
+        } else {
+            nt(m, n, k, a, b, c, accumulate)
+        }
+    }
+
+    /// `C[m×n] = A[k×m]ᵀ · B[k×n]`, or `C += Aᵀ·B` when `accumulate`.
+    ///
+    /// # Panics
+    /// When `a`, `b` or `c` is shorter than `k·m`, `k·n` or `m·n`.
+    #[inline]
+    pub fn gemm_tn(
+        m: usize,
+        n: usize,
+        k: usize,
+        a: &[f32],
+        b: &[f32],
+        c: &mut [f32],
+        accumulate: bool,
+    ) {
+        check(m, n, k, a.len(), b.len(), c.len());
+        if m * n * k <= SMALL {
+            super::portable::f32::small_tn(m, n, k, a, b, c, accumulate)
+        } else {
+            tn(m, n, k, a, b, c, accumulate)
+        }
+    }
+}
+
+/// Double-precision products (portable register-tiled kernels).
+pub mod f64 {
+    use super::{check, SMALL};
+    use crate::kernels::portable::f64 as p;
+
+    /// `C[m×n] = A[m×k] · B[k×n]`, or `C += A·B` when `accumulate`.
+    ///
+    /// # Panics
+    /// When `a`, `b` or `c` is shorter than `m·k`, `k·n` or `m·n`.
+    #[inline]
+    pub fn gemm_nn(
+        m: usize,
+        n: usize,
+        k: usize,
+        a: &[f64],
+        b: &[f64],
+        c: &mut [f64],
+        accumulate: bool,
+    ) {
+        check(m, n, k, a.len(), b.len(), c.len());
+        if m * n * k <= SMALL {
+            p::small_nn(m, n, k, a, b, c, accumulate)
+        } else {
+            p::nn(m, n, k, a, b, c, accumulate)
+        }
+    }
+
+    /// `C[m×n] = A[m×k] · B[n×k]ᵀ`, or `C += A·Bᵀ` when `accumulate`.
+    ///
+    /// # Panics
+    /// When `a`, `b` or `c` is shorter than `m·k`, `n·k` or `m·n`.
+    #[inline]
+    pub fn gemm_nt(
+        m: usize,
+        n: usize,
+        k: usize,
+        a: &[f64],
+        b: &[f64],
+        c: &mut [f64],
+        accumulate: bool,
+    ) {
+        check(m, n, k, a.len(), b.len(), c.len());
+        if m * n * k <= SMALL {
+            p::small_nt(m, n, k, a, b, c, accumulate)
+        } else {
+            p::nt(m, n, k, a, b, c, accumulate)
+        }
+    }
+
+    /// `C[m×n] = A[k×m]ᵀ · B[k×n]`, or `C += Aᵀ·B` when `accumulate`.
+    ///
+    /// # Panics
+    /// When `a`, `b` or `c` is shorter than `k·m`, `k·n` or `m·n`.
+    #[inline]
+    pub fn gemm_tn(
+        m: usize,
+        n: usize,
+        k: usize,
+        a: &[f64],
+        b: &[f64],
+        c: &mut [f64],
+        accumulate: bool,
+    ) {
+        check(m, n, k, a.len(), b.len(), c.len());
+        if m * n * k <= SMALL {
+            p::small_tn(m, n, k, a, b, c, accumulate)
+        } else {
+            p::tn(m, n, k, a, b, c, accumulate)
+        }
+    }
+}
