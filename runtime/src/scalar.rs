@@ -14,6 +14,9 @@ pub trait Scalar:
     /// The type's name as written in Rust source (`"f32"`).
     const NAME: &'static str;
 
+    /// `√(smallest positive normal)`: below it, a value's square is subnormal (slow on x86).
+    const TINY: Self;
+
     /// Converts from `f64`, rounding to nearest.
     fn of(x: f64) -> Self;
 
@@ -55,9 +58,10 @@ pub trait Scalar:
 }
 
 macro_rules! impl_scalar {
-    ($t:ident) => {
+    ($t:ident, $tiny:expr) => {
         impl Scalar for $t {
             const NAME: &'static str = stringify!($t);
+            const TINY: Self = $tiny;
 
             #[inline(always)]
             fn of(x: f64) -> Self {
@@ -111,5 +115,18 @@ macro_rules! impl_scalar {
     };
 }
 
-impl_scalar!(f32);
-impl_scalar!(f64);
+impl_scalar!(f32, 1.084_202_2e-19);
+impl_scalar!(f64, 1.491_668_146_240_041_3e-154);
+
+#[cfg(test)]
+mod tests {
+    use super::Scalar;
+
+    #[test]
+    fn tiny_squares_to_the_smallest_normal() {
+        assert!(f32::TINY * f32::TINY >= f32::MIN_POSITIVE * 0.999);
+        assert!((f32::TINY * 0.999) * (f32::TINY * 0.999) < f32::MIN_POSITIVE);
+        assert!(f64::TINY * f64::TINY >= f64::MIN_POSITIVE * 0.999_999);
+        assert!((f64::TINY * 0.999) * (f64::TINY * 0.999) < f64::MIN_POSITIVE);
+    }
+}

@@ -1,6 +1,6 @@
 //! Adagrad.
 
-use super::{Buffers, Optimizer, StateError};
+use super::{flush, Buffers, Optimizer, StateError};
 use crate::scalar::Scalar;
 
 /// Adagrad, PyTorch's `torch.optim.Adagrad`:
@@ -86,7 +86,7 @@ impl<T: Scalar> Optimizer<T> for Adagrad<T> {
         let sum = &mut self.state.bufs[0].1;
         for ((p, &g), s) in params.iter_mut().zip(grads).zip(sum.iter_mut()) {
             let g = if decay { g + wd * *p } else { g };
-            *s += g * g;
+            *s += flush(g) * flush(g);
             *p -= clr * g / (s.sqrt() + eps);
         }
     }

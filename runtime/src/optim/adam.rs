@@ -1,6 +1,6 @@
 //! Adam (coupled L2 weight decay) and AdamW (decoupled weight decay).
 
-use super::{Buffers, Optimizer, StateError};
+use super::{flush, Buffers, Optimizer, StateError};
 use crate::scalar::Scalar;
 
 /// The state buffers of [`Adam`] and [`AdamW`] (PyTorch `state_dict` names).
@@ -54,8 +54,8 @@ fn adam_step<T: Scalar>(
             } else {
                 grads[i]
             };
-            m[i] = b1 * m[i] + c1 * g;
-            v[i] = b2 * v[i] + c2 * g * g;
+            m[i] = flush(b1 * m[i] + c1 * g);
+            v[i] = flush(b2 * v[i] + c2 * flush(g) * flush(g));
             vmax[i] = vmax[i].max(v[i]);
             params[i] -= step_size * m[i] / (vmax[i].sqrt() * inv_bc2_sqrt + eps);
         }
@@ -70,8 +70,8 @@ fn adam_step<T: Scalar>(
                 *p *= shrink;
             }
             let g = if decay { g + wd * *p } else { g };
-            *m = b1 * *m + c1 * g;
-            *v = b2 * *v + c2 * g * g;
+            *m = flush(b1 * *m + c1 * g);
+            *v = flush(b2 * *v + c2 * flush(g) * flush(g));
             *p -= step_size * *m / (v.sqrt() * inv_bc2_sqrt + eps);
         }
     }

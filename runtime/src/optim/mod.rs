@@ -29,6 +29,17 @@ pub use rmsprop::RmsProp;
 pub use schedule::{Constant, CosineAnnealing, ExponentialDecay, Schedule, StepDecay};
 pub use sgd::Sgd;
 
+/// `x`, or 0 when `|x| < √(smallest normal)` (about 1e-19 in f32), so that neither the value
+/// nor its square is subnormal: subnormal arithmetic takes microcode assists 100× slower.
+#[inline(always)]
+pub(crate) fn flush<T: Scalar>(x: T) -> T {
+    if x.abs() < T::TINY {
+        T::zero()
+    } else {
+        x
+    }
+}
+
 /// A state that cannot be loaded into an optimizer, found by [`Optimizer::load_state`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum StateError {
@@ -180,5 +191,40 @@ impl<T: Scalar> Buffers<T> {
             })
             .collect();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod subnormal_tests {
+    use super::*;
+
+    /// With gradients that vanish, moments decay geometrically; they must reach 0 rather than
+    /// linger as subnormals, whose arithmetic is two orders of magnitude slower on x86.
+    #[test]
+    fn decaying_state_never_becomes_subnormal() {
+        let mut optimizers: Vec<Box<dyn Optimizer<f32>>> = vec![
+            Box::new(Adam::default()),
+            Box::new(Adam::default().amsgrad(true)),
+            Box::new(Sgd::new(0.1).momentum(0.9)),
+            Box::new(RmsProp::default().momentum(0.9).centered(true)),
+            Box::new(Adagrad::default()),
+        ];
+        for opt in &mut optimizers {
+            opt.init(4);
+            let mut params = [1.0f32; 4];
+            opt.step(&mut params, &[1.0, -1.0, 1e-20, 1e-30]);
+            for _ in 0..3000 {
+                opt.step(&mut params, &[0.0; 4]);
+            }
+            let (_, state) = opt.state();
+            for (name, buf) in state {
+                assert!(
+                    buf.iter().all(|v| !v.is_subnormal()),
+                    "{}: {name} = {buf:?}",
+                    opt.name()
+                );
+            }
+            assert!(params.iter().all(|p| p.is_normal()));
+        }
     }
 }

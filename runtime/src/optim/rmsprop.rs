@@ -1,6 +1,6 @@
 //! RMSprop, optionally centered and with momentum.
 
-use super::{Buffers, Optimizer, StateError};
+use super::{flush, Buffers, Optimizer, StateError};
 use crate::scalar::Scalar;
 
 /// RMSprop, PyTorch's `torch.optim.RMSprop`:
@@ -114,10 +114,10 @@ impl<T: Scalar> Optimizer<T> for RmsProp<T> {
             } else {
                 grads[i]
             };
-            v[i] = alpha * v[i] + c * g * g;
+            v[i] = flush(alpha * v[i] + c * flush(g) * flush(g));
             let var = match gavg.as_deref_mut() {
                 Some(ga) => {
-                    ga[i] = alpha * ga[i] + c * g;
+                    ga[i] = flush(alpha * ga[i] + c * g);
                     v[i] - ga[i] * ga[i]
                 }
                 None => v[i],
@@ -125,7 +125,7 @@ impl<T: Scalar> Optimizer<T> for RmsProp<T> {
             let denom = var.sqrt() + eps;
             match mom.as_deref_mut() {
                 Some(b) => {
-                    b[i] = mu * b[i] + g / denom;
+                    b[i] = flush(mu * b[i] + g / denom);
                     params[i] -= lr * b[i];
                 }
                 None => params[i] -= lr * g / denom,

@@ -1,6 +1,6 @@
 //! Stochastic gradient descent with momentum, dampening, Nesterov and L2 weight decay.
 
-use super::{Buffers, Optimizer, StateError};
+use super::{flush, Buffers, Optimizer, StateError};
 use crate::scalar::Scalar;
 
 /// Stochastic gradient descent, PyTorch's `torch.optim.SGD`:
@@ -103,7 +103,7 @@ impl<T: Scalar> Optimizer<T> for Sgd<T> {
         let buf = &mut self.state.bufs[0].1;
         for ((p, &g), b) in params.iter_mut().zip(grads).zip(buf.iter_mut()) {
             let g = if decay { g + wd * *p } else { g };
-            *b = if t == 1 { g } else { mu * *b + damp * g };
+            *b = flush(if t == 1 { g } else { mu * *b + damp * g });
             let d = if nesterov { g + mu * *b } else { *b };
             *p -= lr * d;
         }
