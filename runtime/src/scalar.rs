@@ -123,10 +123,8 @@ mod tests {
     use super::Scalar;
 
     #[test]
-    fn tiny_squares_to_the_smallest_normal() {
-        assert!(f32::TINY * f32::TINY >= f32::MIN_POSITIVE * 0.999);
-        assert!((f32::TINY * 0.999) * (f32::TINY * 0.999) < f32::MIN_POSITIVE);
-        assert!(f64::TINY * f64::TINY >= f64::MIN_POSITIVE * 0.999_999);
-        assert!((f64::TINY * 0.999) * (f64::TINY * 0.999) < f64::MIN_POSITIVE);
+    fn tiny_is_the_square_root_of_the_smallest_normal() {
+        assert!((f32::TINY - f32::MIN_POSITIVE.sqrt()).abs() <= f32::EPSILON * f32::TINY);
+        assert!((f64::TINY - f64::MIN_POSITIVE.sqrt()).abs() <= f64::EPSILON * f64::TINY);
     }
 }
