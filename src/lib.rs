@@ -6,8 +6,10 @@
 //!   plotters and a bundled font, so they work without any system library;
 //! * [`cli`]: where the shipped data sits and where outputs go by default;
 //! * [`digits_png`]: writes the shipped 8×8 digits as a folder of PNG images, the input of the
-//!   `image_classifier` example.
+//!   `image_classifier` example;
+//! * [`synth`]: seeded normal and uniform samples for the synthetic datasets.
 
 pub mod cli;
 pub mod digits_png;
 pub mod plot;
+pub mod synth;
