@@ -6,16 +6,22 @@
 //! ```
 //!
 //! As in the seed program, every image is loaded like Keras' `load_img(target_size=(224, 224))`
-//! + `img_to_array / 255` (RGB, bilinear resize, values in `[0, 1]`) and classified by
+//! followed by `img_to_array / 255` (RGB, bilinear resize, values in `[0, 1]`) and classified by
 //! `Flatten(224×224×3) → Dense(64, relu) → Dense(64, relu) → Dense(10, softmax)`, trained with
-//! SGD (learning rate 0.01, momentum 0.9) on sparse categorical cross-entropy.
+//! SGD with momentum 0.9 on sparse categorical cross-entropy.
+//!
+//! One deviation: the learning rate defaults to 0.001, not the seed's 0.01. Each sample has
+//! 150528 inputs (‖x‖² ≈ 3·10⁴ for these images), so a first-layer step moves the
+//! pre-activations by about `lr·‖x‖²` times the gradient; with momentum 0.9 the seed's 0.01
+//! overshoots (measured here: loss 18 in the first epoch, then stuck at 0.2 test accuracy).
+//! `--lr 0.01` runs the seed's setting.
 //!
 //! kiln has no `Flatten` layer yet, so the model declares `Input(150528)`: the flattened
 //! 224×224×3 image, channels-last and row-major, which is exactly the layout
 //! [`kiln::data::ImageFolder`] produces. The first layer has 150528 × 64 ≈ 9.6 M weights; the
 //! generated model keeps them on the heap.
 //!
-//! Data: `data/digits_png/` — 300 of scikit-learn's 8×8 digits (30 per class) written as PNG files
+//! Data: `examples/assets/digits_png/` — 300 of scikit-learn's 8×8 digits (30 per class) written as PNG files
 //! by the `make_image_folder` example (source: the UCI "Optical Recognition of Handwritten Digits"
 //! test set, see `data/README.md`), upscaled to 224×224 on loading as the seed would do. A
 //! stratified fifth is held out for testing; prints the test accuracy.
@@ -55,8 +61,8 @@ struct Args {
     /// Samples per gradient step.
     #[arg(long, default_value_t = 32)]
     batch_size: usize,
-    /// SGD's learning rate.
-    #[arg(long, default_value_t = 0.01)]
+    /// SGD's learning rate (the seed's 0.01 diverges on these inputs; see the top of the file).
+    #[arg(long, default_value_t = 0.001)]
     lr: f64,
     /// SGD's momentum.
     #[arg(long, default_value_t = 0.9)]
@@ -67,7 +73,7 @@ struct Args {
     /// Seed of the split, the initial weights and the shuffling.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// The image folder, `<class>/<image>.png|jpg` [default: <repo>/data/digits_png]; at most
+    /// The image folder, `<class>/<image>.png|jpg` [default: <repo>/examples/assets/digits_png]; at most
     /// 10 classes (the model's output size).
     #[arg(long)]
     data: Option<PathBuf>,
@@ -87,10 +93,7 @@ struct Report {
 }
 
 fn run(args: &Args) -> Result<Report, Box<dyn Error>> {
-    let root = args
-        .data
-        .clone()
-        .unwrap_or_else(|| cli::data_dir("digits_png"));
+    let root = args.data.clone().unwrap_or_else(|| cli::digits_png_dir());
     let loading = Instant::now();
     let folder = ImageFolder::<f32>::load(&root, SIZE, SIZE, 3)?;
     if folder.classes.len() > ImageClassifier::<f32>::OUTPUT_SIZE {
@@ -167,23 +170,26 @@ mod tests {
     use super::*;
     use kiln_suite::digits_png::write_digits_png;
 
-    /// One epoch on a small folder (5 digits per class) written to a temporary directory.
+    /// One epoch on a small folder (3 digits per class, one of them held out) written to a
+    /// temporary directory.
     #[test]
     fn runs_quickly() {
         let dir = tempfile::tempdir().unwrap();
-        write_digits_png(cli::data_dir("digits").join("digits.csv"), dir.path(), 5).unwrap();
+        write_digits_png(cli::data_dir("digits").join("digits.csv"), dir.path(), 3).unwrap();
         let args = Args::parse_from([
             "image_classifier",
             "--epochs",
             "1",
             "--batch-size",
             "8",
+            "--test-fraction",
+            "0.34",
             "--quiet",
             "--data",
             dir.path().to_str().unwrap(),
         ]);
         let report = run(&args).unwrap();
-        assert_eq!((report.train_images, report.test_images), (40, 10));
+        assert_eq!((report.train_images, report.test_images), (20, 10));
         assert!(report.test_loss.is_finite(), "{report:?}");
         assert!((0.0..=1.0).contains(&report.test_accuracy), "{report:?}");
     }

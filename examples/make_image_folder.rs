@@ -1,9 +1,9 @@
 //! Writes the image folder the `image_classifier` example trains on: the first 30 images of each
 //! class of the shipped 8×8 digits (`data/digits/digits.csv`) as grayscale PNG files,
-//! `data/digits_png/<class>/<row>.png` (300 files, committed to the repository).
+//! `examples/assets/digits_png/<class>/<row>.png` (300 files, committed to the repository).
 //!
 //! ```text
-//! cargo run --example make_image_folder                  # regenerates data/digits_png
+//! cargo run --example make_image_folder                  # regenerates examples/assets/digits_png
 //! cargo run --example make_image_folder -- --out /tmp/digits --per-class 100
 //! ```
 //!
@@ -26,7 +26,7 @@ struct Args {
     /// The digits CSV [default: <repo>/data/digits/digits.csv].
     #[arg(long)]
     csv: Option<PathBuf>,
-    /// The folder to write [default: <repo>/data/digits_png].
+    /// The folder to write [default: <repo>/examples/assets/digits_png].
     #[arg(long)]
     out: Option<PathBuf>,
     /// Images per class (the first ones of each class in the CSV).
@@ -39,10 +39,7 @@ fn run(args: &Args) -> Result<Vec<PathBuf>, Box<dyn Error>> {
         .csv
         .clone()
         .unwrap_or_else(|| cli::data_dir("digits").join("digits.csv"));
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| cli::data_dir("digits_png"));
+    let out = args.out.clone().unwrap_or_else(|| cli::digits_png_dir());
     println!("Data: scikit-learn's 8x8 digits from {}", csv.display());
     let written = write_digits_png(&csv, &out, args.per_class)?;
     println!(
@@ -76,7 +73,7 @@ mod tests {
         ]);
         let written = run(&args).unwrap();
         assert_eq!(written.len(), 30);
-        let committed = cli::data_dir("digits_png");
+        let committed = cli::digits_png_dir();
         for path in written {
             let relative = path.strip_prefix(out.path()).unwrap();
             assert_eq!(

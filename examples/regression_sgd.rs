@@ -101,7 +101,7 @@ fn run(args: &Args) -> Result<Report, Box<dyn Error>> {
     let quiet = args.quiet;
     let every = (args.epochs / 10).max(1);
     let mut report_every = |logs: &EpochLogs| {
-        if !quiet && (logs.epoch + 1) % every == 0 {
+        if !quiet && (logs.epoch + 1).is_multiple_of(every) {
             println!(
                 "Epoch {}/{} - {}",
                 logs.epoch + 1,

@@ -4,7 +4,7 @@
 //!
 //! Each image is an 8-bit grayscale PNG, pixel = `round(value · 255 / 16)` (the CSV holds
 //! 0..16), named after its zero-based data row in the CSV, so every file can be traced back.
-//! The `make_image_folder` example writes `data/digits_png/` with 30 images per class.
+//! The `make_image_folder` example writes `examples/assets/digits_png/` with 30 images per class.
 
 use std::fs::File;
 use std::io::BufWriter;
