@@ -93,7 +93,7 @@ struct Report {
 }
 
 fn run(args: &Args) -> Result<Report, Box<dyn Error>> {
-    let root = args.data.clone().unwrap_or_else(|| cli::digits_png_dir());
+    let root = args.data.clone().unwrap_or_else(cli::digits_png_dir);
     let loading = Instant::now();
     let folder = ImageFolder::<f32>::load(&root, SIZE, SIZE, 3)?;
     if folder.classes.len() > ImageClassifier::<f32>::OUTPUT_SIZE {

@@ -39,7 +39,7 @@ fn run(args: &Args) -> Result<Vec<PathBuf>, Box<dyn Error>> {
         .csv
         .clone()
         .unwrap_or_else(|| cli::data_dir("digits").join("digits.csv"));
-    let out = args.out.clone().unwrap_or_else(|| cli::digits_png_dir());
+    let out = args.out.clone().unwrap_or_else(cli::digits_png_dir);
     println!("Data: scikit-learn's 8x8 digits from {}", csv.display());
     let written = write_digits_png(&csv, &out, args.per_class)?;
     println!(
