@@ -1,3 +1,18 @@
 //! The kiln workspace suite: examples, integration tests and benchmarks live beside this crate.
+//!
+//! This small library is the examples' shared code:
+//!
+//! * [`plot`]: PNG line and scatter plots (training history, data with a fitted line), drawn with
+//!   plotters and a bundled font, so they work without any system library;
+//! * [`cli`]: where the shipped data sits and where outputs go by default;
+//! * [`digits_png`]: writes the shipped 8×8 digits as a folder of PNG images, the input of the
+//!   `image_classifier` example;
+//! * [`synth`]: seeded normal and uniform samples for the synthetic datasets;
+//! * [`workloads`]: the `shared/WORKLOADS.md` benchmark workloads, for `benches/` and the
+//!   `workloads` example.
 
+pub mod cli;
+pub mod digits_png;
+pub mod plot;
+pub mod synth;
 pub mod workloads;
