@@ -11,11 +11,8 @@
 //! `[0, 1]` as in the seed program (`x / 255`).
 //!
 //! Prints the model summary, one line per epoch (a progress bar while it runs), the final test
-//! loss and accuracy and the training time, and saves the loss/accuracy curves to
-//! `<out>/history.png`.
-//!
-//! Weights are not saved: the weight file format (safetensors) is a later issue, and the runtime
-//! has no save function yet.
+//! loss and accuracy and the training time, and saves the trained weights to
+//! `<out>/mnist.safetensors` ([`kiln::io`]) and the loss/accuracy curves to `<out>/history.png`.
 
 use std::error::Error;
 use std::path::PathBuf;
@@ -75,6 +72,7 @@ struct Args {
 struct Report {
     test_accuracy: f64,
     plot: PathBuf,
+    weights: PathBuf,
 }
 
 fn run(args: &Args) -> Result<Report, Box<dyn Error>> {
@@ -134,12 +132,16 @@ fn run(args: &Args) -> Result<Report, Box<dyn Error>> {
         history.epochs.len(),
         train.len()
     );
+    let weights = out.join("mnist.safetensors");
+    kiln::io::save(trainer.model(), &weights)?;
+    println!("Saved the trained weights to {}", weights.display());
     let plot = out.join("history.png");
     plot::history_png(&history, &["loss", "accuracy"], &plot)?;
     println!("Saved the loss and accuracy curves to {}", plot.display());
     Ok(Report {
         test_accuracy,
         plot,
+        weights,
     })
 }
 
@@ -169,5 +171,8 @@ mod tests {
         // Chance is 0.1; two epochs on 1,024 images reach about 0.8.
         assert!(report.test_accuracy > 0.6, "{report:?}");
         assert!(report.plot.starts_with(out.path()) && report.plot.exists());
+        // The saved weights reproduce the trained model.
+        let saved: MnistMlp = kiln::io::load(&report.weights).unwrap();
+        assert_eq!(saved.param("dense.bias").unwrap().len(), 64);
     }
 }

@@ -6,7 +6,7 @@ use kiln::losses::{BinaryCrossentropy, MeanSquaredError, SparseCategoricalCrosse
 use kiln::metrics::{Accuracy, BinaryAccuracy, Mae};
 use kiln::optim::{Adam, Sgd};
 use kiln::train::{Control, EarlyStopping, EpochLogs};
-use kiln::{model, Compile, Error, Fit, Model, Rng};
+use kiln::{model, Compile, Error, Fit, Rng};
 
 model! {
     /// XOR needs a hidden layer: 2 → 4 tanh → 1 sigmoid.
@@ -305,7 +305,10 @@ fn schedules_set_each_epochs_learning_rate() {
     let (x, y, _, _) = iris();
     let mut trainer = IrisNet::new(0)
         .compile(Sgd::new(0.1), SparseCategoricalCrossentropy::default())
-        .schedule(StepDecay { step_size: 2, gamma: 0.5 });
+        .schedule(StepDecay {
+            step_size: 2,
+            gamma: 0.5,
+        });
     let history = trainer.fit(&x, &y, Fit::epochs(5).quiet()).unwrap();
     let rates: Vec<f64> = history.epochs.iter().map(|e| e.learning_rate).collect();
     assert_eq!(rates, [0.1, 0.1, 0.05, 0.05, 0.025]);
@@ -314,9 +317,27 @@ fn schedules_set_each_epochs_learning_rate() {
 #[test]
 fn gradient_clipping_bounds_each_step() {
     let (x, y, _, _) = iris();
-    let mut trainer = IrisNet::new(0).compile(Sgd::new(1.0), SparseCategoricalCrossentropy::default()).clip_grad_norm(0.01);
+    let mut trainer = IrisNet::new(0)
+        .compile(Sgd::new(1.0), SparseCategoricalCrossentropy::default())
+        .clip_grad_norm(0.01);
     let before = trainer.model().params().to_vec();
-    trainer.fit(&x[..16 * 4], &y[..16], Fit::epochs(1).batch_size(16).quiet()).unwrap();
-    let moved: f32 = trainer.model().params().iter().zip(&before).map(|(a, b)| (a - b) * (a - b)).sum::<f32>().sqrt();
-    assert!(moved <= 0.01 * 1.0001 && moved > 0.009, "one SGD step of lr 1 moved the parameters by {moved}");
+    trainer
+        .fit(
+            &x[..16 * 4],
+            &y[..16],
+            Fit::epochs(1).batch_size(16).quiet(),
+        )
+        .unwrap();
+    let moved: f32 = trainer
+        .model()
+        .params()
+        .iter()
+        .zip(&before)
+        .map(|(a, b)| (a - b) * (a - b))
+        .sum::<f32>()
+        .sqrt();
+    assert!(
+        moved <= 0.01 * 1.0001 && moved > 0.009,
+        "one SGD step of lr 1 moved the parameters by {moved}"
+    );
 }

@@ -39,12 +39,13 @@
 //!
 //! Modules: [`layers`] (the kernels generated code calls), [`losses`], [`optim`] (optimizers,
 //! schedules, clipping), [`metrics`], [`train`] (the training loop), [`data`] (MNIST, CSV,
-//! images, time series), [`kernels`] (allocation-free matrix products), [`alloc_count`]
+//! images, time series), [`io`] (weight files), [`kernels`] (allocation-free matrix products), [`alloc_count`]
 //! (proving zero allocation).
 
 pub mod alloc_count;
 pub mod data;
 pub mod error;
+pub mod io;
 pub mod kernels;
 pub mod layers;
 pub mod losses;

@@ -17,6 +17,15 @@ pub trait Scalar:
     /// `√(smallest positive normal)`: below it, a value's square is subnormal (slow on x86).
     const TINY: Self;
 
+    /// The safetensors dtype name of this type (`"F32"`).
+    const DTYPE: &'static str;
+
+    /// Appends the little-endian bytes of `self`.
+    fn write_le(self, out: &mut Vec<u8>);
+
+    /// Reads a value from its little-endian bytes (`size_of::<Self>()` of them).
+    fn read_le(bytes: &[u8]) -> Self;
+
     /// Converts from `f64`, rounding to nearest.
     fn of(x: f64) -> Self;
 
@@ -58,10 +67,21 @@ pub trait Scalar:
 }
 
 macro_rules! impl_scalar {
-    ($t:ident, $tiny:expr) => {
+    ($t:ident, $dtype:literal, $tiny:expr) => {
         impl Scalar for $t {
             const NAME: &'static str = stringify!($t);
             const TINY: Self = $tiny;
+            const DTYPE: &'static str = $dtype;
+
+            fn write_le(self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+
+            fn read_le(bytes: &[u8]) -> Self {
+                let mut le = [0u8; core::mem::size_of::<$t>()];
+                le.copy_from_slice(&bytes[..core::mem::size_of::<$t>()]);
+                $t::from_le_bytes(le)
+            }
 
             #[inline(always)]
             fn of(x: f64) -> Self {
@@ -115,8 +135,8 @@ macro_rules! impl_scalar {
     };
 }
 
-impl_scalar!(f32, 1.084_202_2e-19);
-impl_scalar!(f64, 1.491_668_146_240_041_3e-154);
+impl_scalar!(f32, "F32", 1.084_202_2e-19);
+impl_scalar!(f64, "F64", 1.491_668_146_240_041_3e-154);
 
 #[cfg(test)]
 mod tests {
