@@ -2,7 +2,7 @@
 //! file and tensor — never a panic, whatever the bytes.
 
 use kiln::io::{self, WeightsError};
-use kiln::{model, Model, Rng};
+use kiln::{model, Rng};
 use safetensors::tensor::{Dtype, TensorView};
 use std::path::Path;
 
