@@ -47,7 +47,7 @@ fn count_allocs(f: impl FnOnce()) -> usize {
 }
 
 /// `(m, n, k)` of the forward, weight-gradient and input-gradient products in the workloads.
-const SIZES: [(usize, usize, usize); 14] = [
+const SIZES: [(usize, usize, usize); 16] = [
     (64, 32, 784),
     (64, 64, 32),
     (10, 64, 32),
@@ -60,6 +60,8 @@ const SIZES: [(usize, usize, usize); 14] = [
     (5, 1, 10),
     (1, 1, 5),
     (10, 1024, 8),
+    (5, 1024, 10),
+    (1, 1024, 5),
     (32, 900, 27),
     (64, 169, 288),
 ];

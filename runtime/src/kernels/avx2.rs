@@ -82,5 +82,16 @@ macro_rules! stm {
     };
 }
 
+/// Stores the first `r` lanes (`1 ≤ r ≤ V`) of `v` at `p` with plain stores (see `simd.rs`).
+macro_rules! stp {
+    ($p:expr, $r:expr, $v:expr) => {{
+        let (p, r, v): (*mut f32, usize, __m256) = ($p, $r, $v);
+        if r == V {
+            _mm256_storeu_ps(p, v);
+        } else {
+            stp_ymm!(p, 0, r, v);
+        }
+    }};
+}
 simd_kernels!("avx2,fma");
 simd_matvec!("avx2,fma");

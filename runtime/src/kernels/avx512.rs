@@ -84,5 +84,23 @@ macro_rules! stm {
     };
 }
 
+/// Stores the first `r` lanes (`1 ≤ r ≤ V`) of `v` at `p` with plain stores (see `simd.rs`).
+macro_rules! stp {
+    ($p:expr, $r:expr, $v:expr) => {{
+        let (p, r, v): (*mut f32, usize, __m512) = ($p, $r, $v);
+        if r == V {
+            _mm512_storeu_ps(p, v);
+        } else {
+            let mut y = _mm512_castps512_ps256(v);
+            let mut o = 0;
+            if r & 8 != 0 {
+                _mm256_storeu_ps(p, y);
+                y = _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(v)));
+                o = 8;
+            }
+            stp_ymm!(p, o, r, y);
+        }
+    }};
+}
 simd_kernels!("avx512f,avx2,fma");
 simd_matvec!("avx512f,avx2,fma");

@@ -6,13 +6,42 @@
 //!   in vectors and k-unroll; `MV_NV·MV_U` accumulators), and
 //! * the operation macros `zero!()`, `ld!(p)`, `st!(p, v)`, `splat!(x)`, `fma!(a, b, c)`
 //!   (`a·b + c`), `add!(a, b)`, `mask!(r)` (first `r ≤ V` lanes), `and_not_mask!(x, y)`
-//!   (`!x & y`), `ldm!(p, mask)` (masked-off lanes read as 0 and are not accessed) and
-//!   `stm!(p, mask, v)`.
+//!   (`!x & y`), `ldm!(p, mask)` (masked-off lanes read as 0 and are not accessed),
+//!   `stm!(p, mask, v)` and `stp!(p, r, v)` (stores exactly the first `1 ≤ r ≤ V` lanes with
+//!   plain, unmasked stores of 32/16/8/4 bytes).
+//!
+//! Tiles store `C` edges with `stp!`, not `stm!`: the CPU checks a masked store against later
+//! loads by its full vector width, so with `ldc = m < V` the masked store of column `j` blocks
+//! the load of column `j + 1` until it has committed to L1 (store forwarding from masked stores
+//! is impossible). With `accumulate` every column waited for the previous one: a 10×1024×8
+//! product took 3–5× longer than without `accumulate` (W1b's dense layers accumulate onto the
+//! bias). Exact-width stores do not overlap the next column, so nothing waits.
 //!
 //! Design: no packing for `nn`/`nt` (the `A` column strip is contiguous, `B` entries are
 //! broadcast from memory with arbitrary strides); `tn` packs a `MR×KC` strip of `Aᵀ` into a
 //! stack buffer and then runs the same tile kernel. A single column (`n == 1`) uses the
 //! mat-vec kernel of `matvec.rs` (`simd_matvec!`, expanded alongside).
+
+/// Stores lanes `0..r % 8` of the `__m256` `y` at `p + o` with 16-, 8- and 4-byte stores.
+macro_rules! stp_ymm {
+    ($p:expr, $o:expr, $r:expr, $y:expr) => {{
+        let (p, mut o, r, y): (*mut f32, usize, usize, __m256) = ($p, $o, $r, $y);
+        let mut x = _mm256_castps256_ps128(y);
+        if r & 4 != 0 {
+            _mm_storeu_ps(p.add(o), x);
+            x = _mm256_extractf128_ps::<1>(y);
+            o += 4;
+        }
+        if r & 2 != 0 {
+            _mm_store_sd(p.add(o).cast::<f64>(), _mm_castps_pd(x));
+            x = _mm_movehl_ps(x, x);
+            o += 2;
+        }
+        if r & 1 != 0 {
+            _mm_store_ss(p.add(o), x);
+        }
+    }};
+}
 
 macro_rules! simd_kernels {
     ($feat:literal) => {
@@ -99,7 +128,7 @@ macro_rules! simd_kernels {
                         if acc {
                             s0[j] = add!(s0[j], ldm!(cp, m0));
                         }
-                        stm!(cp, m0, s0[j]);
+                        stp!(cp, mr, s0[j]);
                     }
                 } else {
                     // V < mr < MR: the first vector is full, the second masked.
@@ -125,7 +154,7 @@ macro_rules! simd_kernels {
                             s1[j] = add!(s1[j], ldm!(cp1, m1));
                         }
                         st!(cp, s0[j]);
-                        stm!(cp1, m1, s1[j]);
+                        stp!(cp1, mr - V, s1[j]);
                     }
                 }
             }
@@ -151,6 +180,81 @@ macro_rules! simd_kernels {
         ) {
             // SAFETY: forwarded contract, `NRT == nr ≤ NR`.
             unsafe { tile_widths!(nr, tile(mr, kc, a, a_ps, b, b_ps, b_js, c, ldc, acc)) }
+        }
+
+        /// `C[m×n] (+)= A(m×kc) · B(kc×n)` for `m ≤ V` rows (`ldc = m`, `A(i, p) = a[i + p*m]`,
+        /// `B(p, j) = b[p*b_ps + j*b_js]`): one masked vector of rows walks all columns, `NR` at
+        /// a time, in one loop (no per-tile call, set-up or spills); `C` is loaded into the
+        /// accumulators before the `p` loop, so its latency overlaps the FMAs. The last
+        /// `n % NR` columns go to [`tile_n`].
+        ///
+        /// # Safety
+        /// CPU supports the features; `a`, `b`, `c` cover every addressed element;
+        /// `1 ≤ m ≤ V`, `n, kc ≥ 1`.
+        #[target_feature(enable = $feat)]
+        unsafe fn narrow(
+            m: usize,
+            n: usize,
+            kc: usize,
+            a: *const f32,
+            b: *const f32,
+            b_ps: usize,
+            b_js: usize,
+            c: *mut f32,
+            acc: bool,
+        ) {
+            const BG: usize = 4;
+            let m0 = mask!(m);
+            let full = n - n % NR;
+            // SAFETY: column `j < full ≤ n` of B and C and rows `< m` of A are in bounds; masked
+            // loads skip rows `≥ m` and `stp!` writes exactly rows `< m`; pointer steps use
+            // `wrapping_add` so stepping past the last column is not itself UB.
+            unsafe {
+                for j0 in (0..full).step_by(NR) {
+                    let cp = c.add(j0 * m);
+                    let mut s = [zero!(); NR];
+                    if acc {
+                        for (j, sj) in s.iter_mut().enumerate() {
+                            *sj = ldm!(cp.add(j * m), m0);
+                        }
+                    }
+                    let b0 = b.add(j0 * b_js);
+                    let mut bq = [b0; NR.div_ceil(BG)];
+                    for (g, q) in bq.iter_mut().enumerate() {
+                        *q = b0.wrapping_add(g * BG * b_js);
+                    }
+                    let mut ap = a;
+                    for _ in 0..kc {
+                        let a0 = ldm!(ap, m0);
+                        for (j, sj) in s.iter_mut().enumerate() {
+                            *sj = fma!(a0, splat!(*bq[j / BG].add((j % BG) * b_js)), *sj);
+                        }
+                        ap = ap.wrapping_add(m);
+                        for q in &mut bq {
+                            *q = q.wrapping_add(b_ps);
+                        }
+                    }
+                    for (j, &sj) in s.iter().enumerate() {
+                        stp!(cp.add(j * m), m, sj);
+                    }
+                }
+                if full < n {
+                    let b0 = b.add(full * b_js);
+                    tile_n(
+                        n - full,
+                        m,
+                        kc,
+                        a,
+                        m,
+                        b0,
+                        b_ps,
+                        b_js,
+                        c.add(full * m),
+                        m,
+                        acc,
+                    );
+                }
+            }
         }
 
         /// `C[m×n] (+)= A(m×k) · B(k×n)`, `A(i, p) = a[i + p*m]`, `B(p, j) = b[p*b_ps + j*b_js]`.
@@ -184,6 +288,8 @@ macro_rules! simd_kernels {
                     let (ap, bp) = (a.add(pc * m), b.add(pc * b_ps));
                     if n == 1 {
                         matvec(m, kc, ap, m, bp, b_ps, c, accum);
+                    } else if m <= V && n >= 2 * NR {
+                        narrow(m, n, kc, ap, bp, b_ps, b_js, c, accum);
                     } else {
                         for j0 in (0..n).step_by(NR) {
                             let nr = NR.min(n - j0);

@@ -235,6 +235,26 @@ sweep!(f64_odd_sizes, f64, sizes());
 sweep!(f32_real_sizes, f32, REAL);
 sweep!(f64_real_sizes, f64, REAL);
 
+/// Few rows, many columns (W1b's layers are 10×1024×8, 5×1024×10, 1×1024×5): the `m ≤ V`
+/// column-walking kernel, its `n % NR` tail and the exact-width edge stores, for every `m`
+/// around both vector widths and every small `k`.
+fn narrow_sizes() -> Vec<(usize, usize, usize)> {
+    let mut s = vec![];
+    for m in 1..=17 {
+        for k in 1..=12 {
+            for n in [2, 23, 24, 25, 37, 100] {
+                s.push((m, n, k));
+            }
+        }
+        for (n, k) in [(1024, 8), (1100, 5), (1099, 12), (1031, 1)] {
+            s.push((m, n, k));
+        }
+    }
+    s
+}
+
+sweep!(f32_narrow_sizes, f32, narrow_sizes());
+
 #[test]
 fn large_k_blocks_and_conv_sizes() {
     // k-blocking (A block limit) and tn strip packing over several KC blocks.
