@@ -16,3 +16,8 @@ pub mod digits_png;
 pub mod plot;
 pub mod synth;
 pub mod workloads;
+
+/// The repository README, whose Rust blocks are compiled (and, unless marked `no_run`, run) as
+/// doctests so that it cannot drift from the API.
+#[doc = include_str!("../README.md")]
+pub mod readme {}
