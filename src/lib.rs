@@ -5,6 +5,7 @@
 //! * [`plot`]: PNG line and scatter plots (training history, data with a fitted line), drawn with
 //!   plotters and a bundled font, so they work without any system library;
 //! * [`cli`]: where the shipped data sits and where outputs go by default;
+//! * [`mnist`]: the MNIST training job of the `mnist` and `mnist_cnn` examples;
 //! * [`digits_png`]: writes the shipped 8×8 digits as a folder of PNG images, the input of the
 //!   `image_classifier` example;
 //! * [`synth`]: seeded normal and uniform samples for the synthetic datasets;
@@ -13,6 +14,7 @@
 
 pub mod cli;
 pub mod digits_png;
+pub mod mnist;
 pub mod plot;
 pub mod synth;
 pub mod workloads;

@@ -60,6 +60,8 @@ pub trait Model<T: Scalar>: Sized {
     const OUTPUT_ACTIVATION: OutputActivation;
     /// Every layer, its output shape and its parameter tensors' places in [`Model::params`].
     const LAYERS: &'static [LayerInfo];
+    /// The Keras-style summary table (layers, output shapes, parameter counts).
+    const SUMMARY: &'static str;
 
     /// A model initialised like Keras from `seed`.
     fn seeded(seed: u64) -> Self;

@@ -273,6 +273,7 @@ pub fn generate(model: &Model) -> TokenStream {
                 const PARAM_COUNT: usize = #param_count;
                 const OUTPUT_ACTIVATION: ::kiln::OutputActivation = #output_activation;
                 const LAYERS: &'static [::kiln::LayerInfo] = Self::LAYERS;
+                const SUMMARY: &'static str = Self::SUMMARY;
 
                 fn seeded(seed: u64) -> Self {
                     Self::seeded(seed)

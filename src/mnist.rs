@@ -1,0 +1,122 @@
+//! The MNIST training job shared by the `mnist` (MLP) and `mnist_cnn` examples: load the shipped
+//! IDX files, train with Adam and sparse categorical cross-entropy while validating on the test
+//! set, then report, save the weights and plot the curves.
+
+use std::error::Error;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use kiln::data::Mnist;
+use kiln::losses::SparseCategoricalCrossentropy;
+use kiln::metrics::Accuracy;
+use kiln::optim::Adam;
+use kiln::{Compile, Fit, Model, Verbosity};
+
+use crate::{cli, plot};
+
+/// The command line of both MNIST examples.
+#[derive(clap::Args, Debug, Clone)]
+pub struct MnistArgs {
+    /// Passes over the training data.
+    #[arg(long, default_value_t = 10)]
+    pub epochs: usize,
+    /// Samples per gradient step.
+    #[arg(long, default_value_t = 32)]
+    pub batch_size: usize,
+    /// Adam's learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+    /// Seed of the initial weights and of the shuffling.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Folder for the weights and the plot [default: <repo>/target/kiln-<example>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Folder with the four MNIST files [default: <repo>/data/mnist].
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Train and test on the first N images of each split only (quick runs).
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Print only the final results.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// What a run achieved.
+#[derive(Debug)]
+pub struct Report {
+    pub test_accuracy: f64,
+    pub seconds: f64,
+    pub plot: PathBuf,
+    pub weights: PathBuf,
+}
+
+/// Trains a fresh `M` (seeded by `--seed`) on MNIST; `name` names the outputs
+/// (`<out>/<name>.safetensors`) and the default output folder.
+pub fn train<M: Model<f32>>(name: &str, args: &MnistArgs) -> Result<Report, Box<dyn Error>> {
+    let data_dir = args.data.clone().unwrap_or_else(|| cli::data_dir("mnist"));
+    let out = args.out.clone().unwrap_or_else(|| cli::default_out(name));
+    let loaded = Instant::now();
+    let mnist = Mnist::load(&data_dir)?;
+    let (mut train, mut test) = (mnist.train::<f32>(), mnist.test::<f32>());
+    if let Some(n) = args.limit {
+        let keep = |len: usize| (0..n.min(len)).collect::<Vec<_>>();
+        train = train.subset(&keep(train.len()));
+        test = test.subset(&keep(test.len()));
+    }
+    println!(
+        "Data: MNIST from {} ({} training, {} test images, loaded in {:.2} s)",
+        data_dir.display(),
+        train.len(),
+        test.len(),
+        loaded.elapsed().as_secs_f64()
+    );
+
+    if !args.quiet {
+        println!("{}", M::SUMMARY);
+    }
+    let mut trainer = M::seeded(args.seed)
+        .compile(Adam::new(args.lr), SparseCategoricalCrossentropy::default())
+        .metric(Accuracy::default());
+    let verbosity = if args.quiet {
+        Verbosity::Quiet
+    } else {
+        Verbosity::Bar
+    };
+    let started = Instant::now();
+    let history = trainer.fit(
+        &train.x,
+        &train.y,
+        Fit::epochs(args.epochs)
+            .batch_size(args.batch_size)
+            .seed(args.seed)
+            .validation_data(&test.x, &test.y)
+            .verbosity(verbosity),
+    )?;
+    let seconds = started.elapsed().as_secs_f64();
+
+    let evaluation = trainer.evaluate(&test.x, &test.y)?;
+    let test_accuracy = evaluation.get("accuracy").unwrap_or(f64::NAN);
+    println!(
+        "Test loss: {:.4} - test accuracy: {:.4}",
+        evaluation.loss, test_accuracy
+    );
+    println!(
+        "Training time: {seconds:.2} s for {} epochs of {} images (validation included)",
+        history.epochs.len(),
+        train.len()
+    );
+    let weights = out.join(format!("{name}.safetensors"));
+    kiln::io::save(trainer.model(), &weights)?;
+    println!("Saved the trained weights to {}", weights.display());
+    let plot = out.join("history.png");
+    plot::history_png(&history, &["loss", "accuracy"], &plot)?;
+    println!("Saved the loss and accuracy curves to {}", plot.display());
+    Ok(Report {
+        test_accuracy,
+        seconds,
+        plot,
+        weights,
+    })
+}
