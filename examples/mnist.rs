@@ -37,7 +37,7 @@ struct Args {
 }
 
 fn run(args: &Args) -> Result<Report, Box<dyn std::error::Error>> {
-    train::<MnistMlp>("mnist", &args.mnist)
+    train::<MnistMlp>("mnist", 10, &args.mnist)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
