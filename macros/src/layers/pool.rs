@@ -91,7 +91,7 @@ pub fn parse_global_average(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
 fn parse_local(call: &Call, op: Op) -> syn::Result<Box<dyn LayerSpec>> {
     let args = Args::new(call, &["pool_size", "strides", "padding", "name"])?;
     let pool = match args.get("pool_size") {
-        Some(v) => pair(v, "`pool_size`", "the pool")?,
+        Some(v) => pair(v, "`pool_size`", "the pool size", "the pool")?,
         None => Pair {
             h: 2,
             w: 2,
@@ -100,7 +100,7 @@ fn parse_local(call: &Call, op: Op) -> syn::Result<Box<dyn LayerSpec>> {
     };
     let strides = match args.get("strides") {
         Some(Value::Ident(i)) if i == "None" => pool,
-        Some(v) => pair(v, "`strides`", "the stride")?,
+        Some(v) => pair(v, "`strides`", "the stride", "the stride")?,
         None => pool,
     };
     let padding = match args.get("padding") {
@@ -127,8 +127,9 @@ fn parse_global(call: &Call, op: Op) -> syn::Result<Box<dyn LayerSpec>> {
     }))
 }
 
-/// An integer `k` (meaning `(k, k)`) or a pair `(h, w)` of positive integers.
-fn pair(value: &Value, arg: &str, what: &str) -> syn::Result<Pair> {
+/// An integer `k` (meaning `(k, k)`) or a pair `(h, w)` of positive integers. `whole` names the
+/// integer in messages ("the pool size"), `what` the pair's elements ("the pool" height/width).
+fn pair(value: &Value, arg: &str, whole: &str, what: &str) -> syn::Result<Pair> {
     let span = Some(value.span());
     match value {
         Value::Tuple(items, _) => match items.as_slice() {
@@ -146,7 +147,7 @@ fn pair(value: &Value, arg: &str, what: &str) -> syn::Result<Pair> {
             )),
         },
         _ => {
-            let k = args::positive_int(value, &format!("{what} size"))?;
+            let k = args::positive_int(value, whole)?;
             Ok(Pair { h: k, w: k, span })
         }
     }
