@@ -24,21 +24,27 @@ use crate::Scalar;
 /// `pad_before = ⌊pad_total/2⌋` (the extra row/column goes to the bottom/right).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pool2d {
-    /// Input height, width and channels.
+    /// Input height.
     pub h: usize,
+    /// Input width.
     pub w: usize,
+    /// Channels, in the input and the output.
     pub c: usize,
-    /// Output height and width (the channels are unchanged).
+    /// Output height.
     pub out_h: usize,
+    /// Output width.
     pub out_w: usize,
-    /// Window height and width.
+    /// Window height.
     pub pool_h: usize,
+    /// Window width.
     pub pool_w: usize,
-    /// Step between windows, vertically and horizontally.
+    /// Vertical step between windows.
     pub stride_h: usize,
+    /// Horizontal step between windows.
     pub stride_w: usize,
-    /// Padding rows above and columns left of the image (`same` only; 0 for `valid`).
+    /// Padding rows above the image (`same` only; 0 for `valid`). Bottom padding is implied.
     pub pad_top: usize,
+    /// Padding columns left of the image (`same` only; 0 for `valid`).
     pub pad_left: usize,
 }
 
