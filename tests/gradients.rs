@@ -146,6 +146,26 @@ gradient_checks! {
     dropout_in_inference: DropoutInfer { Input(6), Dense(8, activation = relu), Dropout(0.5), Dense(2) };
     flatten_an_image: FlattenImage { Input(3, 2, 2), Flatten(), Dense(5, activation = tanh), Dense(2) };
     flatten_a_sequence: FlattenSequence { Input(4, 2), Flatten(), Dense(3) };
+    // Pooling: max-pool is piecewise linear, and the random inputs have no ties within a window.
+    max_pool_valid: MaxPoolValid { Input(7, 6, 2), MaxPooling2D(2), Flatten(), Dense(3) };
+    max_pool_same_odd: MaxPoolSame { Input(7, 5, 3), MaxPool2D((2, 3), padding = same), Flatten(), Dense(2) };
+    max_pool_overlapping: MaxPoolOverlap { Input(6, 7, 2), MaxPooling2D(3, strides = 1), Flatten(), Dense(2) };
+    max_pool_overlapping_same: MaxPoolOverlapSame {
+        Input(5, 6, 2), MaxPooling2D((3, 2), strides = (2, 1), padding = same), Flatten(), Dense(2)
+    };
+    avg_pool_valid: AvgPoolValid { Input(7, 6, 2), AveragePooling2D(2), Flatten(), Dense(3) };
+    avg_pool_same_odd: AvgPoolSame { Input(7, 5, 3), AvgPool2D(pool_size = (2, 3), strides = None, padding = same), Flatten(), Dense(2) };
+    avg_pool_overlapping: AvgPoolOverlap { Input(6, 7, 2), AveragePooling2D(3, 1), Flatten(), Dense(2) };
+    avg_pool_overlapping_same: AvgPoolOverlapSame {
+        Input(5, 6, 2), AveragePooling2D(3, strides = (1, 2), padding = "same"), Flatten(), Dense(2)
+    };
+    pool_last: PoolLast { Input(5, 4, 3), AveragePooling2D(2, strides = 1), MaxPooling2D(2, padding = same) };
+    global_max_pool: GlobalMax { Input(5, 4, 3), GlobalMaxPooling2D(), Dense(2) };
+    global_avg_pool: GlobalAvg { Input(5, 4, 3), GlobalAveragePooling2D(), Dense(2, activation = tanh) };
+    pool_stack: PoolStack {
+        Input(9, 8, 3), AveragePooling2D(3, strides = 1, padding = same), MaxPooling2D((2, 3), strides = (1, 2)),
+        MaxPooling2D(2, padding = same), GlobalAveragePooling2D(), Dense(2)
+    };
     deep_stack: Deep {
         Input(9), Dense(16, activation = relu), Dense(12, activation = tanh),
         Dense(8, activation = sigmoid), Dense(5, activation = softmax)

@@ -19,6 +19,12 @@ model! {
     /// Every other output head the losses care about.
     struct Binary { Input(8), Dense(10, activation = relu), Dense(5, activation = elu), Dense(1, activation = sigmoid) }
     struct Regression { Input(10), Dense(10, activation = tanh), Activation(silu), Dense(3) }
+    /// Every pooling layer: max (argmax indices) and average, valid and same, overlapping.
+    struct Pooled {
+        Input(12, 10, 3), MaxPooling2D(2), AveragePooling2D(3, strides = 1, padding = same),
+        MaxPooling2D((2, 3), strides = (1, 2), padding = same), GlobalMaxPooling2D(), Dense(10, activation = softmax)
+    }
+    struct GlobalAveraged { Input(6, 6, 4), GlobalAveragePooling2D(), Dense(10, activation = softmax) }
 }
 
 fn random(len: usize, seed: u64) -> Vec<f32> {
@@ -141,5 +147,39 @@ fn a_quiet_fit_epoch_allocates_nothing_per_batch() {
     assert_eq!(
         few, many,
         "fit allocated more with 20 batches than with 2: {many} vs {few}"
+    );
+}
+
+#[test]
+fn pooling_models_allocate_nothing() {
+    let model = Pooled::new(1);
+    let x = SVector::<f32, 360>::from_vec(random(360, 2));
+    let mut ws = model.workspace(32);
+    let batch: Box<SMatrix<f32, 360, 32>> = Box::new(SMatrix::from_vec(random(360 * 32, 3)));
+    let grad = SMatrix::<f32, 10, 32>::from_element(0.01);
+    let mut sink = 0.0;
+    let n = allocations(|| {
+        for _ in 0..5 {
+            sink += model.predict(&x)[3];
+            sink += model.forward_batch(&mut ws, &batch)[(1, 1)];
+            model.backward_batch(&mut ws, &batch, &grad);
+            model.forward(&mut ws, batch.as_slice(), 17, Mode::Train);
+            model.backward(&mut ws, batch.as_slice(), 17, GradAt::Logits, false);
+        }
+    });
+    assert_eq!(n, 0, "allocations in pooling inference and backward passes");
+    assert!(sink.is_finite());
+
+    let labels: Vec<u32> = (0..16).map(|i| i % 10).collect();
+    steps_allocate_nothing(
+        &mut Pooled::new(1).compile(Adam::default(), SparseCategoricalCrossentropy::default()),
+        &labels,
+        "pooled, adam",
+    );
+    steps_allocate_nothing(
+        &mut GlobalAveraged::new(1)
+            .compile(Sgd::new(0.01), SparseCategoricalCrossentropy::default()),
+        &labels,
+        "global average, sgd",
     );
 }

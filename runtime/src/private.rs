@@ -1,5 +1,6 @@
 //! Paths the generated code uses. Not part of the public API: it may change in any release.
 
+pub use crate::layers::pool;
 pub use crate::layers::{activation as act, dense, dropout, init};
 pub use nalgebra::{SMatrix, SMatrixView, SVector};
 pub use std::boxed::Box;
@@ -10,6 +11,11 @@ use crate::{LayerInfo, ParamInfo, Scalar};
 /// builds on 2 MiB test-thread stacks).
 pub fn zeroed<T: Scalar>(len: usize) -> Box<[T]> {
     vec![T::default(); len].into_boxed_slice()
+}
+
+/// A zeroed index buffer (max-pooling's argmax), on the heap.
+pub fn zeroed_indices(len: usize) -> Box<[u32]> {
+    vec![0; len].into_boxed_slice()
 }
 
 /// Checks a batch against the input size and the workspace capacity.

@@ -48,6 +48,13 @@ pub fn generate(model: &Model) -> TokenStream {
                     fields.push(quote!(#f: ::kiln::__private::Box<[T]>));
                     inits.push(quote!(#f: ::kiln::__private::zeroed(#per_sample * capacity)));
                 }
+                Scratch::Indices { name, per_sample } => {
+                    let f = scratch_field(i, name);
+                    fields.push(quote!(#f: ::kiln::__private::Box<[u32]>));
+                    inits.push(
+                        quote!(#f: ::kiln::__private::zeroed_indices(#per_sample * capacity)),
+                    );
+                }
                 Scratch::Rng { name } => {
                     let f = scratch_field(i, name);
                     let stream = i as u64;
@@ -72,7 +79,7 @@ pub fn generate(model: &Model) -> TokenStream {
                         let stream = i as u64;
                         Some(quote!(self.#f = ::kiln::Rng::derive(seed, #stream);))
                     }
-                    Scratch::Buffer { .. } => None,
+                    Scratch::Buffer { .. } | Scratch::Indices { .. } => None,
                 })
         })
         .collect();

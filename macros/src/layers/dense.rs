@@ -42,7 +42,9 @@ pub fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
 /// The error for a vector-only layer (`what`) placed after a layer with a richer output.
 pub fn needs_vector(call: &Call, what: &str, input: &Shape) -> syn::Error {
     let fix = match input {
-        Shape::Image { .. } => "add `Flatten()` before it",
+        Shape::Image { .. } => {
+            "add `Flatten()` before it, or `GlobalAveragePooling2D()` to keep one average per channel"
+        }
         Shape::Sequence { .. } => "add `Flatten()` before it",
         Shape::Vector(_) => unreachable!("a vector is a vector input"),
     };

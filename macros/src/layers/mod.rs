@@ -6,6 +6,7 @@ mod activation;
 mod dense;
 mod dropout;
 mod flatten;
+mod pool;
 
 use crate::activation::Activation;
 use crate::ir::{Layer, Param, Shape};
@@ -22,6 +23,12 @@ pub const REGISTRY: &[(&str, Parser)] = &[
     ("Dropout", dropout::parse),
     ("Activation", activation::parse),
     ("Flatten", flatten::parse),
+    ("MaxPooling2D", pool::parse_max),
+    ("MaxPool2D", pool::parse_max),
+    ("AveragePooling2D", pool::parse_average),
+    ("AvgPool2D", pool::parse_average),
+    ("GlobalMaxPooling2D", pool::parse_global_max),
+    ("GlobalAveragePooling2D", pool::parse_global_average),
 ];
 
 /// What a layer kind tells the compiler.
@@ -77,6 +84,12 @@ pub trait LayerSpec {
 pub enum Scratch {
     /// `per_sample` scalars per sample of the batch.
     Buffer {
+        name: &'static str,
+        per_sample: usize,
+    },
+    /// `per_sample` `u32` indices per sample of the batch (max-pooling's argmax), a
+    /// `Box<[u32]>` workspace field.
+    Indices {
         name: &'static str,
         per_sample: usize,
     },
@@ -176,7 +189,7 @@ impl Cx<'_> {
         out
     }
 
-    /// `ws.lI_name`: a scratch buffer or random stream of this layer.
+    /// `ws.lI_name`: a scratch buffer, index buffer or random stream of this layer.
     pub fn scratch(&self, name: &str) -> TokenStream {
         let f = scratch_field(self.index, name);
         quote!(ws.#f)

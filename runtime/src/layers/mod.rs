@@ -9,3 +9,4 @@ pub mod activation;
 pub mod dense;
 pub mod dropout;
 pub mod init;
+pub mod pool;
