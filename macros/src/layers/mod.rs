@@ -3,6 +3,7 @@
 //! `layers/`, and one line in [`REGISTRY`].
 
 mod activation;
+mod conv2d;
 mod dense;
 mod dropout;
 mod flatten;
@@ -22,6 +23,7 @@ pub const REGISTRY: &[(&str, Parser)] = &[
     ("Dropout", dropout::parse),
     ("Activation", activation::parse),
     ("Flatten", flatten::parse),
+    ("Conv2D", conv2d::parse),
 ];
 
 /// What a layer kind tells the compiler.
