@@ -61,10 +61,15 @@ pub fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
     let kernel = args::positive_pair(
         args.required("kernel_size", "Conv2D(32, kernel_size = 3)")?,
         "the kernel size",
+        ["the kernel height", "the kernel width"],
     )?;
-    let strides = args
-        .get("strides")
-        .map_or(Ok((1, 1)), |v| args::positive_pair(v, "the strides"))?;
+    let strides = args.get("strides").map_or(Ok((1, 1)), |v| {
+        args::positive_pair(
+            v,
+            "the strides",
+            ["the vertical stride", "the horizontal stride"],
+        )
+    })?;
     let same = args.get("padding").map_or(Ok(false), padding)?;
     let activation = args
         .get("activation")
@@ -230,10 +235,9 @@ impl LayerSpec for Conv2D {
             };
             let (rows, columns) = (kh.min(h), kw.min(w));
             return Err(call.error(format!(
-                "the {kh}×{kw} kernel of `Conv2D` is {which} its input, {} {}, so with `padding = valid` its output would be empty (⌊(in − k)/s⌋ + 1 ≤ 0 {}); use `padding = same`, or a kernel of at most {rows}×{columns}",
+                "the {kh}×{kw} kernel of `Conv2D` is {which} its input, {} {}, so with `padding = valid` its output would be empty; use `padding = same`, or a kernel of at most {rows}×{columns}",
                 input.describe(),
                 input.keras(),
-                if kh > h { format!("rows: {h} < {kh}") } else { format!("columns: {w} < {kw}") },
             )));
         }
         let g = self.geometry(input).expect("checked above");
