@@ -126,6 +126,16 @@ impl Conv2dGeometry {
             .filter(|&r| r < self.in_h)
     }
 
+    /// Whether the window of output position `(oy, ox)` lies wholly inside the input.
+    #[inline(always)]
+    fn inside(&self, oy: usize, ox: usize) -> bool {
+        let (top, left) = (oy * self.sh, ox * self.sw);
+        top >= self.pad_top
+            && top + self.kh <= self.in_h + self.pad_top
+            && left >= self.pad_left
+            && left + self.kw <= self.in_w + self.pad_left
+    }
+
     /// The input column of the window's left edge for output column `ox` (may be negative).
     #[inline(always)]
     fn left(&self, ox: usize) -> isize {
@@ -168,13 +178,11 @@ fn padded(g: &Conv2dGeometry) -> bool {
 }
 
 /// Builds `X_col` (`K × (n·P)`, column-major) from `n` channels-last samples.
-#[inline]
+#[inline(always)]
 pub fn im2col<T: Scalar>(g: &Conv2dGeometry, x: &[T], cols: &mut [T], n: usize) {
     let (k, p, size) = (g.patch(), g.positions(), g.input_size());
     let cols = &mut cols[..k * p * n];
-    if padded(g) {
-        cols.fill(T::default());
-    }
+    let padded = padded(g);
     for (sample, out) in x[..size * n]
         .chunks_exact(size)
         .zip(cols.chunks_exact_mut(k * p))
@@ -182,6 +190,9 @@ pub fn im2col<T: Scalar>(g: &Conv2dGeometry, x: &[T], cols: &mut [T], n: usize) 
         for oy in 0..g.out_h {
             for ox in 0..g.out_w {
                 let column = &mut out[(oy * g.out_w + ox) * k..][..k];
+                if padded && !g.inside(oy, ox) {
+                    column.fill(T::default());
+                }
                 for_each_run(g, oy, ox, |at, from, len| {
                     column[at..at + len].copy_from_slice(&sample[from..from + len]);
                 });
@@ -192,7 +203,7 @@ pub fn im2col<T: Scalar>(g: &Conv2dGeometry, x: &[T], cols: &mut [T], n: usize) 
 
 /// The adjoint of [`im2col`]: `∂L/∂X = Σ` of each `∂L/∂X_col` entry added to the input entry it
 /// was copied from. Overwrites `grad_x` (`n` samples).
-#[inline]
+#[inline(always)]
 pub fn col2im<T: Scalar>(g: &Conv2dGeometry, dcols: &[T], grad_x: &mut [T], n: usize) {
     let (k, p, size) = (g.patch(), g.positions(), g.input_size());
     let grad_x = &mut grad_x[..size * n];
@@ -216,7 +227,7 @@ pub fn col2im<T: Scalar>(g: &Conv2dGeometry, dcols: &[T], grad_x: &mut [T], n: u
 
 /// `Z = W·X_col + b` for `n` samples: fills `cols` (`K·P` per sample, kept for [`backward`])
 /// and the channels-last output `z` (`out_h·out_w·F` per sample).
-#[inline]
+#[inline(always)]
 pub fn forward<T: Scalar>(
     g: &Conv2dGeometry,
     w: &[T],
@@ -244,7 +255,7 @@ pub fn forward<T: Scalar>(
 /// `δ = ∂L/∂Z`: writes `∂L/∂W = δ·X_colᵀ`, `∂L/∂b = Σ δ` and, when asked,
 /// `∂L/∂X = col2im(Wᵀ·δ)` (through `dcols`, `K·P` per sample).
 #[allow(clippy::too_many_arguments)]
-#[inline]
+#[inline(always)]
 pub fn backward<T: Scalar>(
     g: &Conv2dGeometry,
     w: &[T],
