@@ -170,4 +170,21 @@ gradient_checks! {
         Input(9), Dense(16, activation = relu), Dense(12, activation = tanh),
         Dense(8, activation = sigmoid), Dense(5, activation = softmax)
     };
+    conv_valid_s1_square: ConvValidS1 { Input(7, 6, 2), Conv2D(3, 3), Flatten(), Dense(2) };
+    conv_valid_s2_rect: ConvValidS2Rect { Input(7, 6, 3), Conv2D(2, (3, 2), strides = 2) };
+    conv_valid_s2_rect_strides: ConvValidRectStrides { Input(7, 6, 2), Conv2D(3, (2, 3), strides = (2, 1), activation = tanh) };
+    conv_same_s1_square: ConvSameS1 { Input(7, 6, 2), Conv2D(3, 3, padding = same, activation = relu) };
+    conv_same_s2_square: ConvSameS2 { Input(7, 6, 3), Conv2D(2, 3, strides = 2, padding = same, activation = sigmoid) };
+    conv_same_s2_rect: ConvSameS2Rect { Input(7, 6, 2), Conv2D(3, (5, 2), strides = (2, 2), padding = "same", activation = elu) };
+    conv_same_s1_k5_even: ConvSameK4 { Input(6, 7, 2), Conv2D(2, (4, 5), padding = same) };
+    conv_without_bias_valid: ConvNoBiasValid { Input(7, 6, 2), Conv2D(3, 3, strides = (1, 2), use_bias = false) };
+    conv_without_bias_same: ConvNoBiasSame { Input(7, 6, 3), Conv2D(2, (3, 5), strides = 2, padding = same, use_bias = false, activation = silu) };
+    conv_kernel_1x1: ConvPointwise { Input(5, 4, 3), Conv2D(4, 1, activation = leaky_relu(alpha = 0.2)) };
+    conv_kernel_whole_image: ConvWhole { Input(4, 3, 2), Conv2D(3, (4, 3)), Flatten(), Dense(2, activation = softmax) };
+    conv_stride_larger_than_kernel: ConvSparse { Input(7, 7, 2), Conv2D(2, 2, strides = 3, padding = same) };
+    conv_softmax_over_channels: ConvSoftmax { Input(5, 4, 2), Conv2D(3, 3, padding = same, activation = softmax) };
+    conv_stack: ConvStack {
+        Input(9, 8, 2), Conv2D(4, 3, activation = relu), Conv2D(3, (3, 2), strides = 2, padding = same, activation = tanh),
+        Flatten(), Dense(5, activation = relu), Dense(3, activation = softmax)
+    };
 }

@@ -25,6 +25,8 @@ model! {
         MaxPooling2D((2, 3), strides = (1, 2), padding = same), GlobalMaxPooling2D(), Dense(10, activation = softmax)
     }
     struct GlobalAveraged { Input(6, 6, 4), GlobalAveragePooling2D(), Dense(10, activation = softmax) }
+    /// A small CNN: im2col buffers live in the workspace, `predict` convolves on the stack.
+    struct Cnn { Input(12, 12, 1), Conv2D(4, 3, activation = relu), Conv2D(4, 3, strides = 2, padding = same), Flatten(), Dense(10, activation = softmax) }
 }
 
 fn random(len: usize, seed: u64) -> Vec<f32> {
@@ -50,6 +52,30 @@ fn predict_forward_and_backward_allocate_nothing() {
         }
     });
     assert_eq!(n, 0, "allocations in inference and backward passes");
+    assert!(sink.is_finite());
+}
+
+#[test]
+fn a_cnn_allocates_nothing() {
+    let model = Cnn::new(1);
+    let x = SVector::<f32, 144>::from_vec(random(144, 2));
+    let mut ws = model.workspace(32);
+    let batch: Box<SMatrix<f32, 144, 32>> = Box::new(SMatrix::from_vec(random(144 * 32, 3)));
+    let grad = SMatrix::<f32, 10, 32>::from_element(0.01);
+    let mut sink = 0.0;
+    let n = allocations(|| {
+        for _ in 0..5 {
+            sink += model.predict(&x)[3];
+            sink += model.forward_batch(&mut ws, &batch)[(1, 1)];
+            model.backward_batch(&mut ws, &batch, &grad);
+            model.forward(&mut ws, batch.as_slice(), 17, Mode::Train);
+            model.backward(&mut ws, batch.as_slice(), 17, GradAt::Logits, false);
+        }
+    });
+    assert_eq!(
+        n, 0,
+        "allocations in the CNN's inference and backward passes"
+    );
     assert!(sink.is_finite());
 }
 
@@ -123,6 +149,11 @@ fn training_steps_allocate_nothing_for_every_optimizer_and_loss() {
     each_optimizer!(Regression::new(1), MeanSquaredError, &values);
     each_optimizer!(Regression::new(1), MeanAbsoluteError, &values);
     each_optimizer!(Regression::new(1), Huber::default(), &values);
+    each_optimizer!(
+        Cnn::new(1),
+        SparseCategoricalCrossentropy::default(),
+        &labels
+    );
 }
 
 #[test]

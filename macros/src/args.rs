@@ -150,3 +150,34 @@ pub fn name(value: &Value) -> Option<(String, proc_macro2::Span)> {
         _ => None,
     }
 }
+
+/// A 2-D size such as a kernel size or strides: one positive integer for both axes (`3`), or a
+/// pair `(height, width)` (`(3, 5)`). `what` names it in messages ("the kernel size"), and
+/// `[height, width]` its two parts ("the kernel height").
+pub fn positive_pair(
+    value: &Value,
+    what: &str,
+    [height, width]: [&str; 2],
+) -> syn::Result<(usize, usize)> {
+    match value {
+        Value::Int(..) => positive_int(value, what).map(|v| (v, v)),
+        Value::Tuple(items, _) if items.len() == 2 => Ok((
+            positive_int(&items[0], height)?,
+            positive_int(&items[1], width)?,
+        )),
+        Value::Tuple(items, span) => Err(syn::Error::new(
+            *span,
+            format!(
+                "{what} must be one integer (`3`) or a pair `(height, width)` (`(3, 5)`), but is a tuple of {} values",
+                items.len()
+            ),
+        )),
+        other => Err(syn::Error::new(
+            other.span(),
+            format!(
+                "{what} must be a positive integer (`3`) or a pair `(height, width)` (`(3, 5)`), but is {}",
+                other.describe()
+            ),
+        )),
+    }
+}

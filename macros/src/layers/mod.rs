@@ -3,6 +3,7 @@
 //! `layers/`, and one line in [`REGISTRY`].
 
 mod activation;
+mod conv2d;
 mod dense;
 mod dropout;
 mod flatten;
@@ -23,6 +24,7 @@ pub const REGISTRY: &[(&str, Parser)] = &[
     ("Dropout", dropout::parse),
     ("Activation", activation::parse),
     ("Flatten", flatten::parse),
+    ("Conv2D", conv2d::parse),
     ("MaxPooling2D", pool::parse_max),
     ("MaxPool2D", pool::parse_max),
     ("AveragePooling2D", pool::parse_average),
