@@ -7,6 +7,7 @@
 //! | W1b | same | forward of a batch of 1024 |
 //! | W2 | 784 → Dense 64 relu → Dense 64 relu → Dense 10 softmax, sparse CE, Adam 1e-3 | training step, batch 32 |
 //! | W2i | same | forward of one sample |
+//! | W3 | 32×32×3 → Conv2D 32 3×3 relu → MaxPool 2 → Conv2D 64 3×3 relu → MaxPool 2 → Flatten → Dense 128 relu → Dense 10 softmax, Adam | training step, batch 32 |
 
 use kiln::losses::SparseCategoricalCrossentropy;
 use kiln::optim::Adam;
@@ -16,6 +17,17 @@ use std::hint::black_box;
 model! {
     /// Seed 000's binary classifier (W1, W1b).
     pub struct W1Net { Input(8), Dense(10, activation = relu), Dense(5, activation = relu), Dense(1, activation = sigmoid) }
+    /// Seed 003's CIFAR-sized ConvNet (W3).
+    pub struct W3Net {
+        Input(32, 32, 3),
+        Conv2D(32, 3, activation = relu),
+        MaxPooling2D(2),
+        Conv2D(64, 3, activation = relu),
+        MaxPooling2D(2),
+        Flatten(),
+        Dense(128, activation = relu),
+        Dense(10, activation = softmax),
+    }
     /// Seed 004's MNIST MLP (W2, W2i).
     pub struct W2Net { Input(784), Dense(64, activation = relu), Dense(64, activation = relu), Dense(10, activation = softmax) }
 }
@@ -100,6 +112,24 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             .expect("warm-up step");
         all.push(Workload {
             id: "W2",
+            metric: Metric::SamplesPerSecond,
+            samples: 32,
+            note: "train_step (forward, backward, Adam), batch 32",
+            step: Box::new(move || {
+                black_box(trainer.train_step(black_box(&x), &y, 32));
+            }),
+        });
+    }
+    if wanted("W3") {
+        let mut trainer =
+            W3Net::new(1).compile(Adam::new(1e-3), SparseCategoricalCrossentropy::default());
+        let x = random(32 * 32 * 3 * 32, 6);
+        let y: Vec<u32> = (0..32).map(|i| i % 10).collect();
+        trainer
+            .fit(&x, &y, kiln::Fit::epochs(1).batch_size(32).quiet())
+            .expect("warm-up step");
+        all.push(Workload {
+            id: "W3",
             metric: Metric::SamplesPerSecond,
             samples: 32,
             note: "train_step (forward, backward, Adam), batch 32",
