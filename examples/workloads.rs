@@ -8,21 +8,31 @@
 //! ```
 //!
 //! Each figure is the median of 11 timed runs of about 100 ms each, after a warm-up.
+//! `KILN_ISA=avx2` (or `portable`) forces a kernel family, e.g. to compare an AVX-512 machine
+//! with figures taken on an AVX2-only one; the `note` of each line names the family used.
 
+use kiln::kernels::{self, Isa};
 use kiln_suite::workloads::workloads;
 use std::time::{Duration, Instant};
 
 fn main() {
+    match std::env::var("KILN_ISA").as_deref() {
+        Ok("avx2") => kernels::set_isa(Isa::Avx2),
+        Ok("portable") => kernels::set_isa(Isa::Portable),
+        Ok("avx512") => kernels::set_isa(Isa::Avx512),
+        _ => {}
+    }
     let only: Vec<String> = std::env::args().skip(1).collect();
     for mut workload in workloads(&only) {
         let ns = median_ns_per_sample(&mut workload.step, workload.samples);
         println!(
-            "RESULT {{\"system\":\"kiln-{}\",\"workload\":\"{}\",\"metric\":\"{}\",\"value\":{:.1},\"threads\":1,\"note\":\"{}\"}}",
+            "RESULT {{\"system\":\"kiln-{}\",\"workload\":\"{}\",\"metric\":\"{}\",\"value\":{:.1},\"threads\":1,\"note\":\"{}; kernels {:?}\"}}",
             env!("CARGO_PKG_VERSION"),
             workload.id,
             workload.metric.name(),
             workload.metric.value(ns),
-            workload.note
+            workload.note,
+            kernels::isa()
         );
     }
 }

@@ -111,6 +111,7 @@ pub fn train<M: Model<f32>>(
         history.epochs.len(),
         train.len()
     );
+    std::fs::create_dir_all(&out)?;
     let weights = out.join(format!("{name}.safetensors"));
     kiln::io::save(trainer.model(), &weights)?;
     println!("Saved the trained weights to {}", weights.display());

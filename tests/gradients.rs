@@ -144,6 +144,7 @@ gradient_checks! {
     };
     dropout_in_training: DropoutTrain { Input(6), Dense(8, activation = relu), Dropout(0.5), Dense(2) } in Train;
     dropout_in_inference: DropoutInfer { Input(6), Dense(8, activation = relu), Dropout(0.5), Dense(2) };
+    dropout_on_images: DropoutImage { Input(5, 4, 2), Conv2D(3, 2, activation = relu), Dropout(0.3), MaxPooling2D(2), Flatten(), Dense(2) } in Train;
     flatten_an_image: FlattenImage { Input(3, 2, 2), Flatten(), Dense(5, activation = tanh), Dense(2) };
     flatten_a_sequence: FlattenSequence { Input(4, 2), Flatten(), Dense(3) };
     // Pooling: max-pool is piecewise linear, and the random inputs have no ties within a window.
