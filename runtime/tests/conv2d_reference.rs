@@ -7,10 +7,8 @@
 
 mod common;
 
-use common::reference::{load_case, Case};
+use common::reference::load_case;
 use kiln::{model, GradAt, Mode, Model, Workspace};
-
-const TOLERANCE: f32 = 1e-5;
 
 model! {
     struct ValidS1K3 { Input(7, 6, 1), Conv2D(2, 3) }
@@ -21,28 +19,6 @@ model! {
     struct SameS1K5 { Input(6, 6, 1), Conv2D(4, 5, padding = same) }
     struct SameS2K3 { Input(6, 6, 1), Conv2D(2, 3, strides = 2, padding = same) }
     struct SameS2K5 { Input(8, 7, 3), Conv2D(4, 5, strides = 2, padding = same) }
-}
-
-/// The largest `|a − b|` between `actual` and reference tensor `tensor`, asserted below 1e-5.
-fn assert_close(case: &Case, what: &str, actual: &[f32], tensor: &str) -> f32 {
-    let expected = case.get(tensor);
-    assert_eq!(
-        actual.len(),
-        expected.len(),
-        "{}: {what}: length",
-        case.name
-    );
-    let worst = actual
-        .iter()
-        .zip(expected)
-        .map(|(a, e)| (a - e).abs())
-        .fold(0.0f32, f32::max);
-    assert!(
-        worst <= TOLERANCE,
-        "{}: {what} differs from `{tensor}` by {worst:e}",
-        case.name
-    );
-    worst
 }
 
 fn check<M: Model<f32>>(name: &str) {
@@ -75,25 +51,22 @@ fn check<M: Model<f32>>(name: &str) {
     let x = case.get("input_nhwc");
     model.forward(&mut ws, x, batch, Mode::Train);
     let outputs = M::OUTPUT_SIZE * batch;
-    let mut worst = assert_close(&case, "output", &ws.output()[..outputs], "output_nhwc");
+    let mut worst = case.assert_close("output", &ws.output()[..outputs], "output_nhwc");
 
     ws.loss_views().output_grad[..outputs].copy_from_slice(case.get("grad.output_nhwc"));
     model.backward(&mut ws, x, batch, GradAt::Output, true);
     let grads = ws.grads();
-    worst = worst.max(assert_close(
-        &case,
+    worst = worst.max(case.assert_close(
         "∂L/∂kernel",
         &grads[kernel.offset..kernel.offset + kernel.len],
         "grad.keras.kernel",
     ));
-    worst = worst.max(assert_close(
-        &case,
+    worst = worst.max(case.assert_close(
         "∂L/∂bias",
         &grads[bias.offset..bias.offset + bias.len],
         "grad.keras.bias",
     ));
-    worst = worst.max(assert_close(
-        &case,
+    worst = worst.max(case.assert_close(
         "∂L/∂input",
         &ws.input_grad()[..M::INPUT_SIZE * batch],
         "grad.input_nhwc",

@@ -6,10 +6,8 @@
 
 mod common;
 
-use common::reference::{load_case, Case};
+use common::reference::load_case;
 use kiln::{model, GradAt, Mode, Model, Workspace};
-
-const TOLERANCE: f32 = 1e-5;
 
 model! {
     struct Linear { Input(4), Dense(3) }
@@ -20,27 +18,6 @@ model! {
     // The reference uses PyTorch's default slope, 0.01 (Keras' LeakyReLU defaults to 0.3).
     struct LeakyRelu { Input(4), Dense(3, activation = leaky_relu(alpha = 0.01)) }
     struct Elu { Input(4), Dense(3, activation = elu(alpha = 1.0)) }
-}
-
-/// The largest `|a − b|` between `actual` and reference tensor `tensor`, asserted below 1e-5.
-fn assert_close(case: &Case, what: &str, actual: &[f32], tensor: &str) {
-    let expected = case.get(tensor);
-    assert_eq!(
-        actual.len(),
-        expected.len(),
-        "{}: {what}: length",
-        case.name
-    );
-    let worst = actual
-        .iter()
-        .zip(expected)
-        .map(|(a, e)| (a - e).abs())
-        .fold(0.0f32, f32::max);
-    assert!(
-        worst <= TOLERANCE,
-        "{}: {what} differs from `{tensor}` by {worst:e}",
-        case.name
-    );
 }
 
 fn check<M: Model<f32>>(case: &str) {
@@ -57,9 +34,8 @@ fn check<M: Model<f32>>(case: &str) {
     let x = case.get("input");
     model.forward(&mut ws, x, batch, Mode::Train);
     let outputs = M::OUTPUT_SIZE * batch;
-    assert_close(&case, "output", &ws.output()[..outputs], "output");
-    assert_close(
-        &case,
+    case.assert_close("output", &ws.output()[..outputs], "output");
+    case.assert_close(
         "pre-activation",
         &ws.loss_views().logits[..outputs],
         "preactivation",
@@ -68,20 +44,17 @@ fn check<M: Model<f32>>(case: &str) {
     ws.loss_views().output_grad[..outputs].copy_from_slice(case.get("grad.output"));
     model.backward(&mut ws, x, batch, GradAt::Output, true);
     let grads = ws.grads();
-    assert_close(
-        &case,
+    case.assert_close(
         "∂L/∂kernel",
         &grads[kernel.offset..kernel.offset + kernel.len],
         "grad.keras.kernel",
     );
-    assert_close(
-        &case,
+    case.assert_close(
         "∂L/∂bias",
         &grads[bias.offset..bias.offset + bias.len],
         "grad.keras.bias",
     );
-    assert_close(
-        &case,
+    case.assert_close(
         "∂L/∂input",
         &ws.input_grad()[..M::INPUT_SIZE * batch],
         "grad.input",

@@ -4,11 +4,9 @@
 
 mod common;
 
-use common::reference::{load_case, Case};
+use common::reference::load_case;
 use kiln::losses::{Loss, SparseCategoricalCrossentropy};
 use kiln::{model, Mode, Model, Workspace};
-
-const TOLERANCE: f32 = 1e-5;
 
 model! {
     /// 6 → Dense 8 relu → Dense 4 softmax.
@@ -21,26 +19,6 @@ model! {
         Flatten(),
         Dense(3, activation = softmax, name = "dense"),
     }
-}
-
-fn assert_close(case: &Case, what: &str, actual: &[f32], tensor: &str) {
-    let expected = case.get(tensor);
-    assert_eq!(
-        actual.len(),
-        expected.len(),
-        "{}: {what}: length",
-        case.name
-    );
-    let worst = actual
-        .iter()
-        .zip(expected)
-        .map(|(a, e)| (a - e).abs())
-        .fold(0.0f32, f32::max);
-    assert!(
-        worst <= TOLERANCE,
-        "{}: {what} differs from `{tensor}` by {worst:e}",
-        case.name
-    );
 }
 
 fn check<M: Model<f32>>(name: &str, input: &str, grad_input: &str) {
@@ -56,8 +34,8 @@ fn check<M: Model<f32>>(name: &str, input: &str, grad_input: &str) {
     let mut ws = model.workspace(batch);
     model.forward(&mut ws, x, batch, Mode::Train);
     let out = M::OUTPUT_SIZE * batch;
-    assert_close(&case, "output", &ws.output()[..out], "output");
-    assert_close(&case, "logits", &ws.loss_views().logits[..out], "logits");
+    case.assert_close("output", &ws.output()[..out], "output");
+    case.assert_close("logits", &ws.loss_views().logits[..out], "logits");
 
     let views = ws.loss_views();
     let (loss, at) = SparseCategoricalCrossentropy::default().loss_and_grad(
@@ -69,13 +47,13 @@ fn check<M: Model<f32>>(name: &str, input: &str, grad_input: &str) {
         batch,
         views.output_grad,
     );
-    assert_close(&case, "loss", &[loss], "loss");
+    case.assert_close("loss", &[loss], "loss");
     model.backward(&mut ws, x, batch, at, true);
     for p in M::LAYERS.iter().flat_map(|l| l.params) {
         let grad = &ws.grads()[p.offset..p.offset + p.len];
-        assert_close(&case, p.name, grad, &format!("grad.keras.{}", p.name));
+        case.assert_close(p.name, grad, &format!("grad.keras.{}", p.name));
     }
-    assert_close(&case, "∂L/∂input", &ws.input_grad()[..x.len()], grad_input);
+    case.assert_close("∂L/∂input", &ws.input_grad()[..x.len()], grad_input);
 }
 
 #[test]

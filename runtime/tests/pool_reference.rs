@@ -7,10 +7,8 @@
 
 mod common;
 
-use common::reference::{load_case, Case};
+use common::reference::load_case;
 use kiln::{model, GradAt, Mode, Model, Workspace};
-
-const TOLERANCE: f32 = 1e-5;
 
 model! {
     struct Max6x6x2 { Input(6, 6, 2), MaxPooling2D(2) }
@@ -18,29 +16,6 @@ model! {
     struct Avg6x4x2 { Input(6, 4, 2), AveragePooling2D(2) }
     struct Avg5x5x1 { Input(5, 5, 1), AvgPool2D((2, 2), None, valid) }
     struct Flat3x2x4 { Input(3, 2, 4), Flatten() }
-}
-
-/// The largest `|a − b|` between `actual` and reference tensor `tensor`, asserted ≤ 1e-5.
-fn assert_close(case: &Case, what: &str, actual: &[f32], tensor: &str) -> f32 {
-    let expected = case.get(tensor);
-    assert_eq!(
-        actual.len(),
-        expected.len(),
-        "{}: {what}: length",
-        case.name
-    );
-    let worst = actual
-        .iter()
-        .zip(expected)
-        .map(|(a, e)| (a - e).abs())
-        .fold(0.0f32, f32::max);
-    assert!(
-        worst <= TOLERANCE,
-        "{}: {what} differs from `{tensor}` by {worst:e}",
-        case.name
-    );
-    eprintln!("{}: {what}: max |Δ| = {worst:e}", case.name);
-    worst
 }
 
 fn check<M: Model<f32>>(name: &str, output: &str, grad_output: &str) {
@@ -53,12 +28,11 @@ fn check<M: Model<f32>>(name: &str, output: &str, grad_output: &str) {
     let x = case.get("input_nhwc");
     model.forward(&mut ws, x, batch, Mode::Train);
     let outputs = M::OUTPUT_SIZE * batch;
-    assert_close(&case, "output", &ws.output()[..outputs], output);
+    case.assert_close("output", &ws.output()[..outputs], output);
 
     ws.loss_views().output_grad[..outputs].copy_from_slice(case.get(grad_output));
     model.backward(&mut ws, x, batch, GradAt::Output, true);
-    assert_close(
-        &case,
+    case.assert_close(
         "∂L/∂input",
         &ws.input_grad()[..M::INPUT_SIZE * batch],
         "grad.input_nhwc",

@@ -27,6 +27,30 @@ impl Case {
         &self.tensors[name].0
     }
 
+    /// Asserts that `actual` is within 1e-5 (f32 parity) of reference tensor `tensor`; returns
+    /// the largest `|a − b|`.
+    #[track_caller]
+    pub fn assert_close(&self, what: &str, actual: &[f32], tensor: &str) -> f32 {
+        let expected = self.get(tensor);
+        assert_eq!(
+            actual.len(),
+            expected.len(),
+            "{}: {what}: length",
+            self.name
+        );
+        let worst = actual
+            .iter()
+            .zip(expected)
+            .map(|(a, e)| (a - e).abs())
+            .fold(0.0f32, f32::max);
+        assert!(
+            worst <= 1e-5,
+            "{}: {what} differs from `{tensor}` by {worst:e}",
+            self.name
+        );
+        worst
+    }
+
     /// A numeric metadata field, searching `hyper` too.
     #[track_caller]
     pub fn num(&self, key: &str) -> f64 {
