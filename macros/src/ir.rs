@@ -119,6 +119,38 @@ pub struct Param {
 }
 
 impl Param {
+    /// A Glorot-uniform `kernel` (Keras shape, PyTorch name `weight` and shape) and, with
+    /// `use_bias`, a zero `bias` of `outputs` values: the parameters of Dense and Conv2D.
+    pub fn kernel_and_bias(
+        shape: Vec<usize>,
+        torch_shape: Vec<usize>,
+        (fan_in, fan_out): (usize, usize),
+        outputs: usize,
+        use_bias: bool,
+    ) -> Vec<Param> {
+        let kernel = Param {
+            name: "kernel",
+            shape,
+            torch_name: "weight",
+            torch_shape,
+            init: Init::GlorotUniform { fan_in, fan_out },
+            offset: 0,
+        };
+        let bias = Param {
+            name: "bias",
+            shape: vec![outputs],
+            torch_name: "bias",
+            torch_shape: vec![outputs],
+            init: Init::Zeros,
+            offset: 0,
+        };
+        if use_bias {
+            vec![kernel, bias]
+        } else {
+            vec![kernel]
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.shape.iter().product()
     }

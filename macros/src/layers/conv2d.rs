@@ -13,7 +13,7 @@
 use super::{Cx, LayerSpec, Scratch};
 use crate::activation::Activation;
 use crate::args::{self, Args};
-use crate::ir::{Init, Param, Shape};
+use crate::ir::{Param, Shape};
 use crate::parse::{Call, Value};
 use crate::suggest::did_you_mean;
 use proc_macro2::TokenStream;
@@ -253,28 +253,13 @@ impl LayerSpec for Conv2D {
             unreachable!("the shape rule accepted an image")
         };
         let ((kh, kw), f) = (self.kernel, self.filters);
-        let mut params = vec![Param {
-            name: "kernel",
-            shape: vec![kh, kw, c, f],
-            torch_name: "weight",
-            torch_shape: vec![f, c, kh, kw],
-            init: Init::GlorotUniform {
-                fan_in: kh * kw * c,
-                fan_out: kh * kw * f,
-            },
-            offset: 0,
-        }];
-        if self.use_bias {
-            params.push(Param {
-                name: "bias",
-                shape: vec![f],
-                torch_name: "bias",
-                torch_shape: vec![f],
-                init: Init::Zeros,
-                offset: 0,
-            });
-        }
-        params
+        Param::kernel_and_bias(
+            vec![kh, kw, c, f],
+            vec![f, c, kh, kw],
+            (kh * kw * c, kh * kw * f),
+            f,
+            self.use_bias,
+        )
     }
 
     fn scratch(&self, input: &Shape, output: &Shape) -> Vec<Scratch> {

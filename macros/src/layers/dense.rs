@@ -6,7 +6,7 @@
 use super::{Cx, LayerSpec, Scratch};
 use crate::activation::Activation;
 use crate::args::{self, Args};
-use crate::ir::{Init, Param, Shape};
+use crate::ir::{Param, Shape};
 use crate::parse::Call;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -77,28 +77,7 @@ impl LayerSpec for Dense {
 
     fn params(&self, input: &Shape, _output: &Shape) -> Vec<Param> {
         let (i, o) = (input.size(), self.units);
-        let mut params = vec![Param {
-            name: "kernel",
-            shape: vec![i, o],
-            torch_name: "weight",
-            torch_shape: vec![o, i],
-            init: Init::GlorotUniform {
-                fan_in: i,
-                fan_out: o,
-            },
-            offset: 0,
-        }];
-        if self.use_bias {
-            params.push(Param {
-                name: "bias",
-                shape: vec![o],
-                torch_name: "bias",
-                torch_shape: vec![o],
-                init: Init::Zeros,
-                offset: 0,
-            });
-        }
-        params
+        Param::kernel_and_bias(vec![i, o], vec![o, i], (i, o), o, self.use_bias)
     }
 
     fn scratch(&self, _input: &Shape, _output: &Shape) -> Vec<Scratch> {
