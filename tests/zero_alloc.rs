@@ -34,49 +34,45 @@ fn random(len: usize, seed: u64) -> Vec<f32> {
     (0..len).map(|_| rng.uniform() as f32).collect()
 }
 
+/// `predict`, the typed batched forward and backward, and the slice passes at a partial batch,
+/// five times each, allocate nothing.
+macro_rules! passes_allocate_nothing {
+    ($model:ident) => {{
+        const IN: usize = $model::<f32>::INPUT_SIZE;
+        const OUT: usize = $model::<f32>::OUTPUT_SIZE;
+        let model = $model::new(1);
+        let x = SVector::<f32, IN>::from_vec(random(IN, 2));
+        let mut ws = model.workspace(32);
+        let batch: Box<SMatrix<f32, IN, 32>> = Box::new(SMatrix::from_vec(random(IN * 32, 3)));
+        let grad = SMatrix::<f32, OUT, 32>::from_element(0.01);
+        let mut sink = 0.0;
+        let n = allocations(|| {
+            for _ in 0..5 {
+                sink += model.predict(&x)[0];
+                sink += model.forward_batch(&mut ws, &batch)[(0, 1)];
+                model.backward_batch(&mut ws, &batch, &grad);
+                model.forward(&mut ws, batch.as_slice(), 17, Mode::Train);
+                model.backward(&mut ws, batch.as_slice(), 17, GradAt::Logits, false);
+            }
+        });
+        assert_eq!(
+            n,
+            0,
+            "{}: allocations in inference and backward passes",
+            stringify!($model)
+        );
+        assert!(sink.is_finite());
+    }};
+}
+
 #[test]
 fn predict_forward_and_backward_allocate_nothing() {
-    let model = Mnist::new(1);
-    let x = SVector::<f32, 784>::from_vec(random(784, 2));
-    let mut ws = model.workspace(32);
-    let batch: Box<SMatrix<f32, 784, 32>> = Box::new(SMatrix::from_vec(random(784 * 32, 3)));
-    let grad = SMatrix::<f32, 10, 32>::from_element(0.01);
-    let mut sink = 0.0;
-    let n = allocations(|| {
-        for _ in 0..5 {
-            sink += model.predict(&x)[3];
-            sink += model.forward_batch(&mut ws, &batch)[(1, 1)];
-            model.backward_batch(&mut ws, &batch, &grad);
-            model.forward(&mut ws, batch.as_slice(), 17, Mode::Train);
-            model.backward(&mut ws, batch.as_slice(), 17, GradAt::Logits, false);
-        }
-    });
-    assert_eq!(n, 0, "allocations in inference and backward passes");
-    assert!(sink.is_finite());
+    passes_allocate_nothing!(Mnist);
 }
 
 #[test]
 fn a_cnn_allocates_nothing() {
-    let model = Cnn::new(1);
-    let x = SVector::<f32, 144>::from_vec(random(144, 2));
-    let mut ws = model.workspace(32);
-    let batch: Box<SMatrix<f32, 144, 32>> = Box::new(SMatrix::from_vec(random(144 * 32, 3)));
-    let grad = SMatrix::<f32, 10, 32>::from_element(0.01);
-    let mut sink = 0.0;
-    let n = allocations(|| {
-        for _ in 0..5 {
-            sink += model.predict(&x)[3];
-            sink += model.forward_batch(&mut ws, &batch)[(1, 1)];
-            model.backward_batch(&mut ws, &batch, &grad);
-            model.forward(&mut ws, batch.as_slice(), 17, Mode::Train);
-            model.backward(&mut ws, batch.as_slice(), 17, GradAt::Logits, false);
-        }
-    });
-    assert_eq!(
-        n, 0,
-        "allocations in the CNN's inference and backward passes"
-    );
-    assert!(sink.is_finite());
+    passes_allocate_nothing!(Cnn);
 }
 
 /// One warm-up step, then 10 counted ones.
@@ -183,23 +179,7 @@ fn a_quiet_fit_epoch_allocates_nothing_per_batch() {
 
 #[test]
 fn pooling_models_allocate_nothing() {
-    let model = Pooled::new(1);
-    let x = SVector::<f32, 360>::from_vec(random(360, 2));
-    let mut ws = model.workspace(32);
-    let batch: Box<SMatrix<f32, 360, 32>> = Box::new(SMatrix::from_vec(random(360 * 32, 3)));
-    let grad = SMatrix::<f32, 10, 32>::from_element(0.01);
-    let mut sink = 0.0;
-    let n = allocations(|| {
-        for _ in 0..5 {
-            sink += model.predict(&x)[3];
-            sink += model.forward_batch(&mut ws, &batch)[(1, 1)];
-            model.backward_batch(&mut ws, &batch, &grad);
-            model.forward(&mut ws, batch.as_slice(), 17, Mode::Train);
-            model.backward(&mut ws, batch.as_slice(), 17, GradAt::Logits, false);
-        }
-    });
-    assert_eq!(n, 0, "allocations in pooling inference and backward passes");
-    assert!(sink.is_finite());
+    passes_allocate_nothing!(Pooled);
 
     let labels: Vec<u32> = (0..16).map(|i| i % 10).collect();
     steps_allocate_nothing(
