@@ -40,6 +40,9 @@ use proc_macro::TokenStream;
 /// | `Activation(activation, name)` | an activation | `[s] → [s]` (softmax: vectors only) |
 /// | `Dropout(rate, name)` | `0 ≤ rate < 1`; active in training only, inverted scaling | `[s] → [s]` |
 /// | `Flatten(name)` | — | `[h, w, c] → [h·w·c]`, channels-last order |
+/// | `Conv2D(filters, kernel_size, strides = 1, padding = valid, activation = linear, use_bias = true, name)` | sizes an int or a pair; `valid` or `same` (TF padding) | `[h, w, c] → [h′, w′, filters]` |
+/// | `MaxPooling2D` / `AveragePooling2D(pool_size = 2, strides = pool_size, padding = valid, name)` | aliases `MaxPool2D`, `AvgPool2D` | `[h, w, c] → [h′, w′, c]` |
+/// | `GlobalMaxPooling2D(name)`, `GlobalAveragePooling2D(name)` | — | `[h, w, c] → [c]` |
 ///
 /// Activations: `linear`, `relu`, `leaky_relu(alpha = 0.3)`, `elu(alpha = 1.0)`, `sigmoid`,
 /// `tanh`, `softmax`, `softplus`, `silu` (alias `swish`).
