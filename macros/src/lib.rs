@@ -1,6 +1,6 @@
-//! The `model!` compiler behind kiln: parse ([`parse`]) into an IR ([`ir`]) while checking
-//! arguments and inferring every shape ([`check`]), then generate statically sized code
-//! ([`codegen`]). Layer kinds live in [`layers`], one module each.
+//! The `model!` compiler behind kiln: parse (`parse`) into an IR (`ir`) while checking
+//! arguments and inferring every shape (`check`), then generate statically sized code
+//! (`codegen`). Layer kinds live in `layers`, one module each.
 
 mod activation;
 mod args;
