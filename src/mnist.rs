@@ -29,10 +29,10 @@ pub struct MnistArgs {
     /// Seed of the initial weights and of the shuffling.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Folder for the weights and the plot [default: <repo>/target/kiln-<example>].
+    /// Folder for the weights and the plot [default: REPO/target/kiln-EXAMPLE].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Folder with the four MNIST files [default: <repo>/data/mnist].
+    /// Folder with the four MNIST files [default: REPO/data/mnist].
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Train and test on the first N images of each split only (quick runs).
