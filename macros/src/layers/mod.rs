@@ -7,6 +7,7 @@ mod conv2d;
 mod dense;
 mod dropout;
 mod flatten;
+mod lstm;
 mod pool;
 
 use crate::activation::Activation;
@@ -31,6 +32,7 @@ pub const REGISTRY: &[(&str, Parser)] = &[
     ("AvgPool2D", pool::parse_average),
     ("GlobalMaxPooling2D", pool::parse_global_max),
     ("GlobalAveragePooling2D", pool::parse_global_average),
+    ("LSTM", lstm::parse),
 ];
 
 /// What a layer kind tells the compiler.

@@ -10,4 +10,5 @@ pub mod conv2d;
 pub mod dense;
 pub mod dropout;
 pub mod init;
+pub mod lstm;
 pub mod pool;
