@@ -30,6 +30,7 @@ model! {
     /// Stacked LSTMs (W4's shape): every timestep's gates and states live in the workspace,
     /// `predict` keeps them on the stack.
     struct Recurrent { Input(10, 1), LSTM(10, return_sequences = true), LSTM(10), Dense(1) }
+    struct Simple { Input(10, 2), SimpleRNN(8, return_sequences = true), SimpleRNN(6), Dense(1) }
 }
 
 fn random(len: usize, seed: u64) -> Vec<f32> {
@@ -199,7 +200,7 @@ fn pooling_models_allocate_nothing() {
 }
 
 #[test]
-fn an_lstm_allocates_nothing() {
+fn recurrent_models_allocate_nothing() {
     passes_allocate_nothing!(Recurrent);
 
     let values = random(16, 7);
@@ -207,5 +208,11 @@ fn an_lstm_allocates_nothing() {
         &mut Recurrent::new(1).compile(Adam::default(), MeanSquaredError),
         &values,
         "lstm, adam",
+    );
+    passes_allocate_nothing!(Simple);
+    steps_allocate_nothing(
+        &mut Simple::new(1).compile(Sgd::new(0.01), MeanSquaredError),
+        &values,
+        "simple rnn, sgd",
     );
 }

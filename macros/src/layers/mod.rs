@@ -7,8 +7,8 @@ mod conv2d;
 mod dense;
 mod dropout;
 mod flatten;
-mod lstm;
 mod pool;
+mod recurrent;
 
 use crate::activation::Activation;
 use crate::ir::{Layer, Param, Shape};
@@ -32,7 +32,8 @@ pub const REGISTRY: &[(&str, Parser)] = &[
     ("AvgPool2D", pool::parse_average),
     ("GlobalMaxPooling2D", pool::parse_global_max),
     ("GlobalAveragePooling2D", pool::parse_global_average),
-    ("LSTM", lstm::parse),
+    ("LSTM", recurrent::parse_lstm),
+    ("SimpleRNN", recurrent::parse_simple_rnn),
 ];
 
 /// What a layer kind tells the compiler.

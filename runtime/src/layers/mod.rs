@@ -12,3 +12,4 @@ pub mod dropout;
 pub mod init;
 pub mod lstm;
 pub mod pool;
+pub mod simple_rnn;

@@ -1,5 +1,5 @@
-//! LSTM against PyTorch (`../shared/reference/lstm_*`): 3 → 4 units over 5 steps, batch 3, the
-//! last state and the whole sequence. Parameters come from the Keras-layout tensors; the output
+//! Recurrent layers against PyTorch (`../shared/reference/{lstm,simple_rnn}_*`): 3 → 4 units
+//! over 5 steps, batch 3, the last state and the whole sequence. Parameters come from the Keras-layout tensors; the output
 //! and every gradient (Keras kernel, recurrent kernel, bias, and the input) agree within 1e-5.
 
 mod common;
@@ -10,6 +10,8 @@ use kiln::{model, GradAt, Mode, Model, Workspace};
 model! {
     struct Last { Input(5, 3), LSTM(4) }
     struct Sequence { Input(5, 3), LSTM(4, return_sequences = true) }
+    struct RnnLast { Input(5, 3), SimpleRNN(4) }
+    struct RnnSequence { Input(5, 3), SimpleRNN(4, return_sequences = true) }
 }
 
 fn check<M: Model<f32>>(case: &str) {
@@ -56,4 +58,14 @@ fn lstm_last() {
 #[test]
 fn lstm_sequence() {
     check::<Sequence>("lstm_sequence");
+}
+
+#[test]
+fn simple_rnn_last() {
+    check::<RnnLast>("simple_rnn_last");
+}
+
+#[test]
+fn simple_rnn_sequence() {
+    check::<RnnSequence>("simple_rnn_sequence");
 }

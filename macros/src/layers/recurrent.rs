@@ -1,11 +1,14 @@
-//! `LSTM(units, activation = tanh, recurrent_activation = sigmoid, use_bias = true,
-//! return_sequences = false, name = "...")`: a long short-term memory layer, trained by
-//! back-propagation through time.
+//! Recurrent layers, trained by back-propagation through time:
+//!
+//! - `LSTM(units, activation = tanh, recurrent_activation = sigmoid, use_bias = true,
+//!   return_sequences = false, name = "...")`: long short-term memory, gates in Keras' order
+//!   `i, f, c, o`, `bias` with ones for the forget gate (runtime `layers/lstm.rs`);
+//! - `SimpleRNN(units, activation = tanh, use_bias = true, return_sequences = false, name)`:
+//!   `hₛ = tanh(W·xₛ + R·hₛ₋₁ + b)` (runtime `layers/simple_rnn.rs`).
 //!
 //! `[t, f] → [units]` (the last hidden state) or, with `return_sequences = true`,
-//! `[t, units]`. Parameters as Keras: `kernel` `[f, 4·units]` (Glorot uniform),
-//! `recurrent_kernel` `[units, 4·units]` (orthogonal), `bias` `[4·units]` (ones for the forget
-//! gate), gates in Keras' order `i, f, c, o`. The kernels live in the runtime's `layers/lstm.rs`.
+//! `[t, units]`. Parameters as Keras: `kernel` `[f, G·units]` (Glorot uniform),
+//! `recurrent_kernel` `[units, G·units]` (orthogonal), `bias` `[G·units]`, with `G` gates.
 
 use super::{Cx, LayerSpec, Scratch};
 use crate::activation::Activation;
@@ -15,17 +18,50 @@ use crate::parse::Call;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-pub struct Lstm {
+/// The recurrent cell.
+#[derive(Clone, Copy, PartialEq)]
+enum Cell {
+    Lstm,
+    SimpleRnn,
+}
+
+impl Cell {
+    /// Keras' class name.
+    fn kind(self) -> &'static str {
+        match self {
+            Cell::Lstm => "LSTM",
+            Cell::SimpleRnn => "SimpleRNN",
+        }
+    }
+
+    /// Blocks of `units` columns in the kernels.
+    fn gates(self) -> usize {
+        match self {
+            Cell::Lstm => 4,
+            Cell::SimpleRnn => 1,
+        }
+    }
+}
+
+pub struct Recurrent {
+    cell: Cell,
     units: usize,
     use_bias: bool,
     return_sequences: bool,
     name: Option<String>,
 }
 
-pub fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
-    let args = Args::new(
-        call,
-        &[
+pub fn parse_lstm(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
+    parse(call, Cell::Lstm)
+}
+
+pub fn parse_simple_rnn(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
+    parse(call, Cell::SimpleRnn)
+}
+
+fn parse(call: &Call, cell: Cell) -> syn::Result<Box<dyn LayerSpec>> {
+    let names: &[&'static str] = match cell {
+        Cell::Lstm => &[
             "units",
             "activation",
             "recurrent_activation",
@@ -33,8 +69,17 @@ pub fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
             "return_sequences",
             "name",
         ],
-    )?;
-    let units = args::positive_int(args.required("units", "LSTM(32)")?, "the number of units")?;
+        Cell::SimpleRnn => &[
+            "units",
+            "activation",
+            "use_bias",
+            "return_sequences",
+            "name",
+        ],
+    };
+    let args = Args::new(call, names)?;
+    let example = format!("{}(32)", cell.kind());
+    let units = args::positive_int(args.required("units", &example)?, "the number of units")?;
     for (arg, expected) in [
         ("activation", Activation::Tanh),
         ("recurrent_activation", Activation::Sigmoid),
@@ -48,7 +93,10 @@ pub fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
                 };
                 return Err(syn::Error::new(
                     value.span(),
-                    format!("kiln's `LSTM` supports only `{arg} = {name}` (Keras' default); remove the argument"),
+                    format!(
+                        "kiln's `{}` supports only `{arg} = {name}` (Keras' default); remove the argument",
+                        cell.kind()
+                    ),
                 ));
             }
         }
@@ -59,7 +107,8 @@ pub fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
     let return_sequences = args
         .get("return_sequences")
         .map_or(Ok(false), |v| args::boolean(v, "`return_sequences`"))?;
-    Ok(Box::new(Lstm {
+    Ok(Box::new(Recurrent {
+        cell,
         units,
         use_bias,
         return_sequences,
@@ -87,13 +136,16 @@ pub fn needs_sequence(call: &Call, what: &str, input: &Shape) -> syn::Error {
     ))
 }
 
-impl LayerSpec for Lstm {
+impl LayerSpec for Recurrent {
     fn kind(&self) -> &'static str {
-        "LSTM"
+        self.cell.kind()
     }
 
     fn default_name(&self) -> &'static str {
-        "lstm"
+        match self.cell {
+            Cell::Lstm => "lstm",
+            Cell::SimpleRnn => "simple_rnn",
+        }
     }
 
     fn explicit_name(&self) -> Option<String> {
@@ -106,32 +158,36 @@ impl LayerSpec for Lstm {
                 Ok(Shape::Sequence { t, f: self.units })
             }
             Shape::Sequence { .. } => Ok(Shape::Vector(self.units)),
-            ref other => Err(needs_sequence(call, "`LSTM`", other)),
+            ref other => Err(needs_sequence(
+                call,
+                &format!("`{}`", self.cell.kind()),
+                other,
+            )),
         }
     }
 
     fn params(&self, input: &Shape, _output: &Shape) -> Vec<Param> {
-        let (f, u) = (features(input), self.units);
+        let (f, u, g) = (features(input), self.units, self.cell.gates());
         let mut params = vec![
             Param {
                 name: "kernel",
-                shape: vec![f, 4 * u],
+                shape: vec![f, g * u],
                 torch_name: "weight_ih_l0",
-                torch_shape: vec![4 * u, f],
+                torch_shape: vec![g * u, f],
                 init: Init::GlorotUniform {
                     fan_in: f,
-                    fan_out: 4 * u,
+                    fan_out: g * u,
                 },
                 offset: 0,
             },
             Param {
                 name: "recurrent_kernel",
-                shape: vec![u, 4 * u],
+                shape: vec![u, g * u],
                 torch_name: "weight_hh_l0",
-                torch_shape: vec![4 * u, u],
+                torch_shape: vec![g * u, u],
                 init: Init::Orthogonal {
                     rows: u,
-                    cols: 4 * u,
+                    cols: g * u,
                 },
                 offset: 0,
             },
@@ -139,10 +195,13 @@ impl LayerSpec for Lstm {
         if self.use_bias {
             params.push(Param {
                 name: "bias",
-                shape: vec![4 * u],
+                shape: vec![g * u],
                 torch_name: "bias_ih_l0",
-                torch_shape: vec![4 * u],
-                init: Init::UnitForgetBias { units: u },
+                torch_shape: vec![g * u],
+                init: match self.cell {
+                    Cell::Lstm => Init::UnitForgetBias { units: u },
+                    Cell::SimpleRnn => Init::Zeros,
+                },
                 offset: 0,
             });
         }
@@ -150,15 +209,12 @@ impl LayerSpec for Lstm {
     }
 
     fn scratch(&self, input: &Shape, _output: &Shape) -> Vec<Scratch> {
-        let (t, u) = (steps(input), self.units);
-        vec![
+        let (t, u, g) = (steps(input), self.units, self.cell.gates());
+        // SimpleRNN: `gates` holds ∂L/∂z in backward, `carry` ∂L/∂h.
+        let mut buffers = vec![
             Scratch::Buffer {
                 name: "gates",
-                per_sample: 4 * u * t,
-            },
-            Scratch::Buffer {
-                name: "c",
-                per_sample: u * t,
+                per_sample: g * u * t,
             },
             Scratch::Buffer {
                 name: "h",
@@ -168,19 +224,36 @@ impl LayerSpec for Lstm {
                 name: "carry",
                 per_sample: 2 * u,
             },
-        ]
+        ];
+        if self.cell == Cell::Lstm {
+            buffers.push(Scratch::Buffer {
+                name: "c",
+                per_sample: u * t,
+            });
+        }
+        buffers
     }
 
     fn forward(&self, cx: &Cx) -> TokenStream {
         let (s, f, u) = self.sizes(cx);
         let (w, r, b) = self.weights(cx);
         let (x, y) = (cx.input(), cx.output_mut());
-        let (gates, c, h) = (cx.scratch("gates"), cx.scratch("c"), cx.scratch("h"));
+        let (gates, h) = (cx.scratch("gates"), cx.scratch("h"));
         let seq = self.return_sequences;
-        quote! {
-            ::kiln::__private::lstm::forward::<T, #s, #f, #u>(
-                #w, #r, #b, #x, &mut #gates[..], &mut #c[..], &mut #h[..], #y, #seq, n,
-            );
+        match self.cell {
+            Cell::Lstm => {
+                let c = cx.scratch("c");
+                quote! {
+                    ::kiln::__private::lstm::forward::<T, #s, #f, #u>(
+                        #w, #r, #b, #x, &mut #gates[..], &mut #c[..], &mut #h[..], #y, #seq, n,
+                    );
+                }
+            }
+            Cell::SimpleRnn => quote! {
+                ::kiln::__private::simple_rnn::forward::<T, #s, #f, #u>(
+                    #w, #r, #b, #x, &mut #h[..], #y, #seq, n,
+                );
+            },
         }
     }
 
@@ -196,19 +269,28 @@ impl LayerSpec for Lstm {
             quote!(::core::option::Option::None)
         };
         let grad_in = cx.grad_in();
-        let (gates, c, h, carry) = (
-            cx.scratch("gates"),
-            cx.scratch("c"),
-            cx.scratch("h"),
-            cx.scratch("carry"),
-        );
+        let (gates, h, carry) = (cx.scratch("gates"), cx.scratch("h"), cx.scratch("carry"));
         let seq = self.return_sequences;
+        let call = match self.cell {
+            Cell::Lstm => {
+                let c = cx.scratch("c");
+                quote! {
+                    ::kiln::__private::lstm::backward::<T, #s, #f, #u>(
+                        #w, #r, #x, &mut #gates[..], &#c[..], &#h[..], #g, &mut #carry[..], #seq,
+                        grad_kernel, grad_recurrent_kernel, #grad_bias, #grad_in, n,
+                    );
+                }
+            }
+            Cell::SimpleRnn => quote! {
+                ::kiln::__private::simple_rnn::backward::<T, #s, #f, #u>(
+                    #w, #r, #x, &#h[..], &mut #gates[..], #g, &mut #carry[..], #seq,
+                    grad_kernel, grad_recurrent_kernel, #grad_bias, #grad_in, n,
+                );
+            },
+        };
         quote! {
             #grads
-            ::kiln::__private::lstm::backward::<T, #s, #f, #u>(
-                #w, #r, #x, &mut #gates[..], &#c[..], &#h[..], #g, &mut #carry[..], #seq,
-                grad_kernel, grad_recurrent_kernel, #grad_bias, #grad_in, n,
-            );
+            #call
         }
     }
 
@@ -218,24 +300,34 @@ impl LayerSpec for Lstm {
         let (x, y) = (cx.predict_in(), cx.predict_out());
         let buf = cx.predict_buffer();
         let out = cx.layer.output.size();
-        let (gates, states) = (4 * u * s, u * s);
+        let (gates, states) = (self.cell.gates() * u * s, u * s);
         let seq = self.return_sequences;
-        quote! {
-            let mut #buf = [T::default(); #out];
-            {
+        let call = match self.cell {
+            Cell::Lstm => quote! {
                 let mut gates = [T::default(); #gates];
                 let mut c = [T::default(); #states];
-                let mut h = [T::default(); #states];
                 ::kiln::__private::lstm::forward::<T, #s, #f, #u>(
                     #w, #r, #b, &#x[..], &mut gates, &mut c, &mut h, &mut #buf, #seq, 1,
                 );
+            },
+            Cell::SimpleRnn => quote! {
+                ::kiln::__private::simple_rnn::forward::<T, #s, #f, #u>(
+                    #w, #r, #b, &#x[..], &mut h, &mut #buf, #seq, 1,
+                );
+            },
+        };
+        quote! {
+            let mut #buf = [T::default(); #out];
+            {
+                let mut h = [T::default(); #states];
+                #call
             }
             let #y = &#buf;
         }
     }
 }
 
-impl Lstm {
+impl Recurrent {
     /// Steps, features and units.
     fn sizes(&self, cx: &Cx) -> (usize, usize, usize) {
         (
