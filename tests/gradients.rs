@@ -184,6 +184,15 @@ gradient_checks! {
     conv_kernel_whole_image: ConvWhole { Input(4, 3, 2), Conv2D(3, (4, 3)), Flatten(), Dense(2, activation = softmax) };
     conv_stride_larger_than_kernel: ConvSparse { Input(7, 7, 2), Conv2D(2, 2, strides = 3, padding = same) };
     conv_softmax_over_channels: ConvSoftmax { Input(5, 4, 2), Conv2D(3, 3, padding = same, activation = softmax) };
+    lstm_last: LstmLast { Input(5, 3), LSTM(4) };
+    lstm_sequence: LstmSequence { Input(5, 3), LSTM(4, return_sequences = true) };
+    lstm_without_bias: LstmNoBias { Input(4, 2), LSTM(3, use_bias = false), Dense(2) };
+    lstm_one_step: LstmOneStep { Input(1, 3), LSTM(2, return_sequences = true) };
+    lstm_stacked: LstmStacked { Input(6, 2), LSTM(4, return_sequences = true), LSTM(3), Dense(2) };
+    simple_rnn_last: RnnLast { Input(5, 3), SimpleRNN(4) };
+    simple_rnn_sequence: RnnSequence { Input(5, 3), SimpleRNN(4, return_sequences = true) };
+    simple_rnn_without_bias: RnnNoBias { Input(4, 2), SimpleRNN(3, use_bias = false), Dense(2) };
+    simple_rnn_stacked: RnnStacked { Input(6, 2), SimpleRNN(4, return_sequences = true), LSTM(3, return_sequences = true), SimpleRNN(2), Dense(2) };
     conv_stack: ConvStack {
         Input(9, 8, 2), Conv2D(4, 3, activation = relu), Conv2D(3, (3, 2), strides = 2, padding = same, activation = tanh),
         Flatten(), Dense(5, activation = relu), Dense(3, activation = softmax)

@@ -27,6 +27,10 @@ model! {
     struct GlobalAveraged { Input(6, 6, 4), GlobalAveragePooling2D(), Dense(10, activation = softmax) }
     /// A small CNN: im2col buffers live in the workspace, `predict` convolves on the stack.
     struct Cnn { Input(12, 12, 1), Conv2D(4, 3, activation = relu), Conv2D(4, 3, strides = 2, padding = same), Flatten(), Dense(10, activation = softmax) }
+    /// Stacked LSTMs (W4's shape): every timestep's gates and states live in the workspace,
+    /// `predict` keeps them on the stack.
+    struct Recurrent { Input(10, 1), LSTM(10, return_sequences = true), LSTM(10), Dense(1) }
+    struct Simple { Input(10, 2), SimpleRNN(8, return_sequences = true), SimpleRNN(6), Dense(1) }
 }
 
 fn random(len: usize, seed: u64) -> Vec<f32> {
@@ -192,5 +196,23 @@ fn pooling_models_allocate_nothing() {
             .compile(Sgd::new(0.01), SparseCategoricalCrossentropy::default()),
         &labels,
         "global average, sgd",
+    );
+}
+
+#[test]
+fn recurrent_models_allocate_nothing() {
+    passes_allocate_nothing!(Recurrent);
+
+    let values = random(16, 7);
+    steps_allocate_nothing(
+        &mut Recurrent::new(1).compile(Adam::default(), MeanSquaredError),
+        &values,
+        "lstm, adam",
+    );
+    passes_allocate_nothing!(Simple);
+    steps_allocate_nothing(
+        &mut Simple::new(1).compile(Sgd::new(0.01), MeanSquaredError),
+        &values,
+        "simple rnn, sgd",
     );
 }

@@ -101,6 +101,15 @@ pub enum Init {
         fan_out: usize,
     },
     Zeros,
+    /// Keras' `Orthogonal` for a `[rows, cols]` matrix (recurrent kernels).
+    Orthogonal {
+        rows: usize,
+        cols: usize,
+    },
+    /// Keras' LSTM `unit_forget_bias`: zeros, and ones for the forget gate's `units` values.
+    UnitForgetBias {
+        units: usize,
+    },
 }
 
 /// One parameter tensor of a layer.

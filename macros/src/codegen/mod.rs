@@ -136,6 +136,16 @@ pub fn generate(model: &Model) -> TokenStream {
                         ::kiln::__private::init::glorot_uniform(&mut params[#a..#b], #fan_in, #fan_out, &mut ::kiln::Rng::derive(seed, #stream));
                     }),
                     Init::Zeros => None,
+                    // A stream of its own, apart from the layer's Glorot-uniform kernel.
+                    Init::Orthogonal { rows, cols } => {
+                        let stream = stream | (1 << 32);
+                        Some(quote! {
+                            ::kiln::__private::init::orthogonal(&mut params[#a..#b], #rows, #cols, &mut ::kiln::Rng::derive(seed, #stream));
+                        })
+                    }
+                    Init::UnitForgetBias { units } => Some(quote! {
+                        ::kiln::__private::init::unit_forget_bias(&mut params[#a..#b], #units);
+                    }),
                 }
             })
         })

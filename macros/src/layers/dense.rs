@@ -45,7 +45,11 @@ pub fn needs_vector(call: &Call, what: &str, input: &Shape) -> syn::Error {
         Shape::Image { .. } => {
             "add `Flatten()` before it, or `GlobalAveragePooling2D()` to keep one average per channel"
         }
-        Shape::Sequence { .. } => "add `Flatten()` before it",
+        Shape::Sequence { .. } => {
+            "add `Flatten()` before it, or read the sequence with a recurrent layer that returns \
+            its last state, e.g. `LSTM(32)` (a recurrent layer with `return_sequences = true` \
+            returns every step)"
+        }
         Shape::Vector(_) => unreachable!("a vector is a vector input"),
     };
     call.error(format!(

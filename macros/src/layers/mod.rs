@@ -8,6 +8,7 @@ mod dense;
 mod dropout;
 mod flatten;
 mod pool;
+mod recurrent;
 
 use crate::activation::Activation;
 use crate::ir::{Layer, Param, Shape};
@@ -31,6 +32,8 @@ pub const REGISTRY: &[(&str, Parser)] = &[
     ("AvgPool2D", pool::parse_average),
     ("GlobalMaxPooling2D", pool::parse_global_max),
     ("GlobalAveragePooling2D", pool::parse_global_average),
+    ("LSTM", recurrent::parse_lstm),
+    ("SimpleRNN", recurrent::parse_simple_rnn),
 ];
 
 /// What a layer kind tells the compiler.

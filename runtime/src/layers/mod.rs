@@ -10,4 +10,6 @@ pub mod conv2d;
 pub mod dense;
 pub mod dropout;
 pub mod init;
+pub mod lstm;
 pub mod pool;
+pub mod simple_rnn;

@@ -1,0 +1,20 @@
+// Recurrent layers: the last state, every state, and stacks of them.
+kiln::model! {
+    struct Last { Input(10, 1), LSTM(8), Dense(1) }
+    struct Stacked {
+        Input(10, 2),
+        LSTM(8, activation = tanh, recurrent_activation = sigmoid, return_sequences = true),
+        LSTM(4, use_bias = false, name = "encoder"),
+        Dense(1)
+    }
+    struct Sequence { Input(6, 3), LSTM(5, return_sequences = true), Flatten(), Dense(2) }
+    struct Simple { Input(6, 3), SimpleRNN(5, activation = tanh, return_sequences = true), SimpleRNN(2, use_bias = false) }
+}
+
+fn main() {
+    use kiln::Model;
+    assert_eq!(Last::<f32>::OUTPUT_SIZE, 1);
+    assert_eq!(Sequence::<f32>::LAYERS[0].params.len(), 3);
+    assert_eq!(Stacked::<f32>::LAYERS[1].name, "encoder");
+    assert_eq!(Simple::<f32>::LAYERS[1].name, "simple_rnn_1");
+}
