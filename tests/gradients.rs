@@ -193,6 +193,11 @@ gradient_checks! {
     simple_rnn_sequence: RnnSequence { Input(5, 3), SimpleRNN(4, return_sequences = true) };
     simple_rnn_without_bias: RnnNoBias { Input(4, 2), SimpleRNN(3, use_bias = false), Dense(2) };
     simple_rnn_stacked: RnnStacked { Input(6, 2), SimpleRNN(4, return_sequences = true), LSTM(3, return_sequences = true), SimpleRNN(2), Dense(2) };
+    gru_last: GruLast { Input(5, 3), GRU(4) };
+    gru_sequence: GruSequence { Input(5, 3), GRU(4, return_sequences = true) };
+    gru_without_bias: GruNoBias { Input(4, 2), GRU(3, use_bias = false), Dense(2) };
+    gru_one_step: GruOneStep { Input(1, 3), GRU(2, reset_after = true) };
+    gru_stacked: GruStacked { Input(6, 2), GRU(4, return_sequences = true), LSTM(3, return_sequences = true), GRU(3), Dense(2) };
     conv_stack: ConvStack {
         Input(9, 8, 2), Conv2D(4, 3, activation = relu), Conv2D(3, (3, 2), strides = 2, padding = same, activation = tanh),
         Flatten(), Dense(5, activation = relu), Dense(3, activation = softmax)

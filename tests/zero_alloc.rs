@@ -31,6 +31,7 @@ model! {
     /// `predict` keeps them on the stack.
     struct Recurrent { Input(10, 1), LSTM(10, return_sequences = true), LSTM(10), Dense(1) }
     struct Simple { Input(10, 2), SimpleRNN(8, return_sequences = true), SimpleRNN(6), Dense(1) }
+    struct Gated { Input(10, 2), GRU(8, return_sequences = true), GRU(6), Dense(1) }
 }
 
 fn random(len: usize, seed: u64) -> Vec<f32> {
@@ -214,5 +215,11 @@ fn recurrent_models_allocate_nothing() {
         &mut Simple::new(1).compile(Sgd::new(0.01), MeanSquaredError),
         &values,
         "simple rnn, sgd",
+    );
+    passes_allocate_nothing!(Gated);
+    steps_allocate_nothing(
+        &mut Gated::new(1).compile(RmsProp::default(), MeanSquaredError),
+        &values,
+        "gru, rmsprop",
     );
 }

@@ -43,6 +43,9 @@ use proc_macro::TokenStream;
 /// | `Conv2D(filters, kernel_size, strides = 1, padding = valid, activation = linear, use_bias = true, name)` | sizes an int or a pair; `valid` or `same` (TF padding) | `[h, w, c] → [h′, w′, filters]` |
 /// | `MaxPooling2D` / `AveragePooling2D(pool_size = 2, strides = pool_size, padding = valid, name)` | aliases `MaxPool2D`, `AvgPool2D` | `[h, w, c] → [h′, w′, c]` |
 /// | `GlobalMaxPooling2D(name)`, `GlobalAveragePooling2D(name)` | — | `[h, w, c] → [c]` |
+/// | `LSTM(units, activation = tanh, recurrent_activation = sigmoid, use_bias = true, return_sequences = false, name)` | default activations only; gates `i, f, c, o`; zero initial state | `[t, f] → [units]`, or `[t, units]` with `return_sequences = true` |
+/// | `SimpleRNN(units, activation = tanh, use_bias = true, return_sequences = false, name)` | `tanh` only | as `LSTM` |
+/// | `GRU(units, activation = tanh, recurrent_activation = sigmoid, use_bias = true, return_sequences = false, reset_after = true, name)` | default activations, `reset_after = true` only; gates `z, r, h`; `bias` `[2, 3·units]` | as `LSTM` |
 ///
 /// Activations: `linear`, `relu`, `leaky_relu(alpha = 0.3)`, `elu(alpha = 1.0)`, `sigmoid`,
 /// `tanh`, `softmax`, `softplus`, `silu` (alias `swish`).

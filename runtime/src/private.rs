@@ -1,7 +1,7 @@
 //! Paths the generated code uses. Not part of the public API: it may change in any release.
 
 pub use crate::layers::pool;
-pub use crate::layers::{activation as act, conv2d, dense, dropout, init, lstm, simple_rnn};
+pub use crate::layers::{activation as act, conv2d, dense, dropout, gru, init, lstm, simple_rnn};
 pub use nalgebra::{SMatrix, SMatrixView, SVector};
 pub use std::boxed::Box;
 

@@ -1,4 +1,4 @@
-//! Recurrent layers against PyTorch (`../shared/reference/{lstm,simple_rnn}_*`): 3 → 4 units
+//! Recurrent layers against PyTorch (`../shared/reference/{lstm,simple_rnn,gru}_*`): 3 → 4 units
 //! over 5 steps, batch 3, the last state and the whole sequence. Parameters come from the Keras-layout tensors; the output
 //! and every gradient (Keras kernel, recurrent kernel, bias, and the input) agree within 1e-5.
 
@@ -12,6 +12,8 @@ model! {
     struct Sequence { Input(5, 3), LSTM(4, return_sequences = true) }
     struct RnnLast { Input(5, 3), SimpleRNN(4) }
     struct RnnSequence { Input(5, 3), SimpleRNN(4, return_sequences = true) }
+    struct GruLast { Input(5, 3), GRU(4) }
+    struct GruSequence { Input(5, 3), GRU(4, return_sequences = true) }
 }
 
 fn check<M: Model<f32>>(case: &str) {
@@ -68,4 +70,14 @@ fn simple_rnn_last() {
 #[test]
 fn simple_rnn_sequence() {
     check::<RnnSequence>("simple_rnn_sequence");
+}
+
+#[test]
+fn gru_last() {
+    check::<GruLast>("gru_last");
+}
+
+#[test]
+fn gru_sequence() {
+    check::<GruSequence>("gru_sequence");
 }

@@ -34,6 +34,7 @@ pub const REGISTRY: &[(&str, Parser)] = &[
     ("GlobalAveragePooling2D", pool::parse_global_average),
     ("LSTM", recurrent::parse_lstm),
     ("SimpleRNN", recurrent::parse_simple_rnn),
+    ("GRU", recurrent::parse_gru),
 ];
 
 /// What a layer kind tells the compiler.

@@ -4,7 +4,10 @@
 //!   return_sequences = false, name = "...")`: long short-term memory, gates in Keras' order
 //!   `i, f, c, o`, `bias` with ones for the forget gate (runtime `layers/lstm.rs`);
 //! - `SimpleRNN(units, activation = tanh, use_bias = true, return_sequences = false, name)`:
-//!   `hₛ = tanh(W·xₛ + R·hₛ₋₁ + b)` (runtime `layers/simple_rnn.rs`).
+//!   `hₛ = tanh(W·xₛ + R·hₛ₋₁ + b)` (runtime `layers/simple_rnn.rs`);
+//! - `GRU(units, activation = tanh, recurrent_activation = sigmoid, use_bias = true,
+//!   return_sequences = false, reset_after = true, name)`: gates in Keras' order `z, r, h`,
+//!   `bias` `[2, 3·units]` (input and recurrent biases; runtime `layers/gru.rs`).
 //!
 //! `[t, f] → [units]` (the last hidden state) or, with `return_sequences = true`,
 //! `[t, units]`. Parameters as Keras: `kernel` `[f, G·units]` (Glorot uniform),
@@ -23,6 +26,7 @@ use quote::quote;
 enum Cell {
     Lstm,
     SimpleRnn,
+    Gru,
 }
 
 impl Cell {
@@ -31,6 +35,7 @@ impl Cell {
         match self {
             Cell::Lstm => "LSTM",
             Cell::SimpleRnn => "SimpleRNN",
+            Cell::Gru => "GRU",
         }
     }
 
@@ -39,6 +44,7 @@ impl Cell {
         match self {
             Cell::Lstm => 4,
             Cell::SimpleRnn => 1,
+            Cell::Gru => 3,
         }
     }
 }
@@ -59,6 +65,10 @@ pub fn parse_simple_rnn(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
     parse(call, Cell::SimpleRnn)
 }
 
+pub fn parse_gru(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
+    parse(call, Cell::Gru)
+}
+
 fn parse(call: &Call, cell: Cell) -> syn::Result<Box<dyn LayerSpec>> {
     let names: &[&'static str] = match cell {
         Cell::Lstm => &[
@@ -74,6 +84,15 @@ fn parse(call: &Call, cell: Cell) -> syn::Result<Box<dyn LayerSpec>> {
             "activation",
             "use_bias",
             "return_sequences",
+            "name",
+        ],
+        Cell::Gru => &[
+            "units",
+            "activation",
+            "recurrent_activation",
+            "use_bias",
+            "return_sequences",
+            "reset_after",
             "name",
         ],
     };
@@ -99,6 +118,15 @@ fn parse(call: &Call, cell: Cell) -> syn::Result<Box<dyn LayerSpec>> {
                     ),
                 ));
             }
+        }
+    }
+    if let Some(value) = args.get("reset_after") {
+        if !args::boolean(value, "`reset_after`")? {
+            return Err(syn::Error::new(
+                value.span(),
+                "kiln's `GRU` supports only `reset_after = true` (Keras' default, and PyTorch's \
+                `nn.GRU`); remove the argument",
+            ));
         }
     }
     let use_bias = args
@@ -145,6 +173,7 @@ impl LayerSpec for Recurrent {
         match self.cell {
             Cell::Lstm => "lstm",
             Cell::SimpleRnn => "simple_rnn",
+            Cell::Gru => "gru",
         }
     }
 
@@ -192,7 +221,17 @@ impl LayerSpec for Recurrent {
                 offset: 0,
             },
         ];
-        if self.use_bias {
+        if self.use_bias && self.cell == Cell::Gru {
+            // Keras' `[2, 3·units]`: the input bias, then the recurrent bias.
+            params.push(Param {
+                name: "bias",
+                shape: vec![2, g * u],
+                torch_name: "bias_ih_l0, bias_hh_l0",
+                torch_shape: vec![2, g * u],
+                init: Init::Zeros,
+                offset: 0,
+            });
+        } else if self.use_bias {
             params.push(Param {
                 name: "bias",
                 shape: vec![g * u],
@@ -200,7 +239,7 @@ impl LayerSpec for Recurrent {
                 torch_shape: vec![g * u],
                 init: match self.cell {
                     Cell::Lstm => Init::UnitForgetBias { units: u },
-                    Cell::SimpleRnn => Init::Zeros,
+                    Cell::SimpleRnn | Cell::Gru => Init::Zeros,
                 },
                 offset: 0,
             });
@@ -225,11 +264,22 @@ impl LayerSpec for Recurrent {
                 per_sample: 2 * u,
             },
         ];
-        if self.cell == Cell::Lstm {
-            buffers.push(Scratch::Buffer {
+        match self.cell {
+            Cell::Lstm => buffers.push(Scratch::Buffer {
                 name: "c",
                 per_sample: u * t,
-            });
+            }),
+            Cell::SimpleRnn => {}
+            Cell::Gru => {
+                buffers.push(Scratch::Buffer {
+                    name: "qh",
+                    per_sample: u * t,
+                });
+                buffers.push(Scratch::Buffer {
+                    name: "delta",
+                    per_sample: g * u * t,
+                });
+            }
         }
         buffers
     }
@@ -254,6 +304,14 @@ impl LayerSpec for Recurrent {
                     #w, #r, #b, #x, &mut #h[..], #y, #seq, n,
                 );
             },
+            Cell::Gru => {
+                let qh = cx.scratch("qh");
+                quote! {
+                    ::kiln::__private::gru::forward::<T, #s, #f, #u>(
+                        #w, #r, #b, #x, &mut #gates[..], &mut #qh[..], &mut #h[..], #y, #seq, n,
+                    );
+                }
+            }
         }
     }
 
@@ -287,6 +345,16 @@ impl LayerSpec for Recurrent {
                     grad_kernel, grad_recurrent_kernel, #grad_bias, #grad_in, n,
                 );
             },
+            Cell::Gru => {
+                let (qh, delta) = (cx.scratch("qh"), cx.scratch("delta"));
+                quote! {
+                    ::kiln::__private::gru::backward::<T, #s, #f, #u>(
+                        #w, #r, #x, &mut #gates[..], &#qh[..], &#h[..], &mut #delta[..], #g,
+                        &mut #carry[..], #seq, grad_kernel, grad_recurrent_kernel, #grad_bias,
+                        #grad_in, n,
+                    );
+                }
+            }
         };
         quote! {
             #grads
@@ -313,6 +381,13 @@ impl LayerSpec for Recurrent {
             Cell::SimpleRnn => quote! {
                 ::kiln::__private::simple_rnn::forward::<T, #s, #f, #u>(
                     #w, #r, #b, &#x[..], &mut h, &mut #buf, #seq, 1,
+                );
+            },
+            Cell::Gru => quote! {
+                let mut gates = [T::default(); #gates];
+                let mut qh = [T::default(); #states];
+                ::kiln::__private::gru::forward::<T, #s, #f, #u>(
+                    #w, #r, #b, &#x[..], &mut gates, &mut qh, &mut h, &mut #buf, #seq, 1,
                 );
             },
         };

@@ -9,6 +9,7 @@ pub mod activation;
 pub mod conv2d;
 pub mod dense;
 pub mod dropout;
+pub mod gru;
 pub mod init;
 pub mod lstm;
 pub mod pool;

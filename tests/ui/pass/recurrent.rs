@@ -8,6 +8,7 @@ kiln::model! {
         Dense(1)
     }
     struct Sequence { Input(6, 3), LSTM(5, return_sequences = true), Flatten(), Dense(2) }
+    struct Gated { Input(6, 3), GRU(5, return_sequences = true, reset_after = true), GRU(2, use_bias = false) }
     struct Simple { Input(6, 3), SimpleRNN(5, activation = tanh, return_sequences = true), SimpleRNN(2, use_bias = false) }
 }
 
@@ -17,4 +18,5 @@ fn main() {
     assert_eq!(Sequence::<f32>::LAYERS[0].params.len(), 3);
     assert_eq!(Stacked::<f32>::LAYERS[1].name, "encoder");
     assert_eq!(Simple::<f32>::LAYERS[1].name, "simple_rnn_1");
+    assert_eq!(Gated::<f32>::LAYERS[0].params[2].shape, &[2, 15]);
 }

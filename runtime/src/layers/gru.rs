@@ -1,0 +1,198 @@
+//! GRU with back-propagation through time, Keras semantics with `reset_after = true` (Keras'
+//! default, and PyTorch's `nn.GRU`): gates in Keras' order `z, r, h`.
+//!
+//! `kernel` is Keras' `[F, 3U]` (column-major a `3U × F` matrix `W`), `recurrent_kernel` Keras'
+//! `[U, 3U]` (`R`, `3U × U`), `bias` Keras' `[2, 3U]`: the input bias `bᵢ` then the recurrent
+//! bias `bᵣ`. Per step, with `a = W·xₛ + bᵢ` and `q = R·hₛ₋₁ + bᵣ` split in blocks `z, r, h`:
+//! `z = σ(a_z + q_z)`, `r = σ(a_r + q_r)`, `n = tanh(a_h + r⊙q_h)`,
+//! `hₛ = z⊙hₛ₋₁ + (1 − z)⊙n`; `h₀ = 0`.
+//!
+//! Per sample the workspace keeps, for every step, the activated `z, r, n` (`3U × S`), `q_h`
+//! (`U × S`) and the hidden states (`U × S`); backward turns `gates` into the input-side
+//! `∂L/∂a` in place and writes the recurrent-side `∂L/∂q` to `delta` (`3U × S`).
+
+use super::activation::sigmoid;
+use crate::Scalar;
+
+/// Forward over `n` samples; `y` gets the last hidden state (`U` per sample) or, with
+/// `sequences`, every hidden state (`U·S`).
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub fn forward<T: Scalar, const S: usize, const F: usize, const U: usize>(
+    kernel: &[T],
+    recurrent: &[T],
+    bias: Option<&[T]>,
+    x: &[T],
+    gates: &mut [T],
+    qh: &mut [T],
+    h: &mut [T],
+    y: &mut [T],
+    sequences: bool,
+    n: usize,
+) {
+    let g3 = 3 * U;
+    let (kernel, recurrent) = (&kernel[..g3 * F], &recurrent[..g3 * U]);
+    let gates = &mut gates[..g3 * S * n];
+    match bias {
+        Some(b) => {
+            for column in gates.chunks_exact_mut(g3) {
+                column.copy_from_slice(&b[..g3]);
+            }
+            T::gemm_nn(g3, S * n, F, kernel, &x[..F * S * n], gates, true);
+        }
+        None => T::gemm_nn(g3, S * n, F, kernel, &x[..F * S * n], gates, false),
+    }
+    for j in 0..n {
+        let zs = &mut gates[j * g3 * S..(j + 1) * g3 * S];
+        let qs = &mut qh[j * U * S..(j + 1) * U * S];
+        let hs = &mut h[j * U * S..(j + 1) * U * S];
+        for s in 0..S {
+            let (done, rest) = hs.split_at_mut(s * U);
+            let h_now = &mut rest[..U];
+            let previous = if s > 0 {
+                Some(&done[(s - 1) * U..])
+            } else {
+                None
+            };
+            let a = &mut zs[s * g3..(s + 1) * g3];
+            let q_h = &mut qs[s * U..(s + 1) * U];
+            // q_z and q_r go straight into a (the gates need only the sums); q_h apart.
+            match bias {
+                Some(b) => q_h.copy_from_slice(&b[g3 + 2 * U..2 * g3]),
+                None => q_h.fill(T::zero()),
+            }
+            if let Some(b) = bias {
+                for (v, bb) in a[..2 * U].iter_mut().zip(&b[g3..g3 + 2 * U]) {
+                    *v += *bb;
+                }
+            }
+            // R·hₛ₋₁, column by column of the 3U × U matrix: the z and r blocks into `a`, the h
+            // block into q_h.
+            if let Some(p) = previous {
+                for (col, &pk) in recurrent.chunks_exact(g3).zip(&p[..U]) {
+                    for (v, &w) in a[..2 * U].iter_mut().zip(&col[..2 * U]) {
+                        *v += w * pk;
+                    }
+                    for (v, &w) in q_h.iter_mut().zip(&col[2 * U..]) {
+                        *v += w * pk;
+                    }
+                }
+            }
+            for k in 0..U {
+                let z = sigmoid(a[k]);
+                let r = sigmoid(a[U + k]);
+                let cand = (a[2 * U + k] + r * q_h[k]).tanh();
+                a[k] = z;
+                a[U + k] = r;
+                a[2 * U + k] = cand;
+                let prev = previous.map_or(T::zero(), |p| p[k]);
+                h_now[k] = z * prev + (T::one() - z) * cand;
+            }
+        }
+        if sequences {
+            y[j * U * S..(j + 1) * U * S].copy_from_slice(hs);
+        } else {
+            y[j * U..(j + 1) * U].copy_from_slice(&hs[(S - 1) * U..]);
+        }
+    }
+}
+
+/// Backward over `n` samples from `∂L/∂y` (`grad_y`, shaped like `y`); `carry` holds `U`
+/// scalars (`∂L/∂hₛ` flowing back a step). Writes `∂L/∂kernel`, `∂L/∂recurrent_kernel`,
+/// `∂L/∂bias` and, when asked, `∂L/∂x`.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub fn backward<T: Scalar, const S: usize, const F: usize, const U: usize>(
+    kernel: &[T],
+    recurrent: &[T],
+    x: &[T],
+    gates: &mut [T],
+    qh: &[T],
+    h: &[T],
+    delta: &mut [T],
+    grad_y: &[T],
+    carry: &mut [T],
+    sequences: bool,
+    grad_kernel: &mut [T],
+    grad_recurrent: &mut [T],
+    grad_bias: Option<&mut [T]>,
+    grad_x: Option<&mut [T]>,
+    n: usize,
+) {
+    let g3 = 3 * U;
+    let (kernel, recurrent) = (&kernel[..g3 * F], &recurrent[..g3 * U]);
+    let gates = &mut gates[..g3 * S * n];
+    let delta = &mut delta[..g3 * S * n];
+    let grad_recurrent = &mut grad_recurrent[..g3 * U];
+    grad_recurrent.fill(T::zero());
+    let dh_next = &mut carry[..U];
+    for j in 0..n {
+        let zs = &mut gates[j * g3 * S..(j + 1) * g3 * S];
+        let ds = &mut delta[j * g3 * S..(j + 1) * g3 * S];
+        let qs = &qh[j * U * S..(j + 1) * U * S];
+        let hs = &h[j * U * S..(j + 1) * U * S];
+        dh_next.fill(T::zero());
+        for s in (0..S).rev() {
+            let dy = if sequences {
+                Some(&grad_y[(j * S + s) * U..(j * S + s + 1) * U])
+            } else if s == S - 1 {
+                Some(&grad_y[j * U..(j + 1) * U])
+            } else {
+                None
+            };
+            let a = &mut zs[s * g3..(s + 1) * g3];
+            let d = &mut ds[s * g3..(s + 1) * g3];
+            for k in 0..U {
+                let dh = dh_next[k] + dy.map_or(T::zero(), |g| g[k]);
+                let (z, r, cand) = (a[k], a[U + k], a[2 * U + k]);
+                let prev = if s > 0 {
+                    hs[(s - 1) * U + k]
+                } else {
+                    T::zero()
+                };
+                let da_n = dh * (T::one() - z) * (T::one() - cand * cand);
+                let da_z = dh * (prev - cand) * z * (T::one() - z);
+                let da_r = da_n * qs[s * U + k] * r * (T::one() - r);
+                dh_next[k] = dh * z;
+                a[k] = da_z;
+                a[U + k] = da_r;
+                a[2 * U + k] = da_n;
+                d[k] = da_z;
+                d[U + k] = da_r;
+                d[2 * U + k] = da_n * r;
+            }
+            // ∂L/∂hₛ₋₁ += Rᵀ·δqₛ.
+            T::gemm_tn(U, 1, g3, recurrent, d, dh_next, true);
+        }
+        // ∂L/∂R += Σₛ₌₁ δqₛ·hₛ₋₁ᵀ.
+        if S > 1 {
+            T::gemm_nt(
+                g3,
+                U,
+                S - 1,
+                &ds[g3..],
+                &hs[..U * (S - 1)],
+                grad_recurrent,
+                true,
+            );
+        }
+    }
+    let x = &x[..F * S * n];
+    T::gemm_nt(g3, F, S * n, gates, x, &mut grad_kernel[..g3 * F], false);
+    if let Some(grad_b) = grad_bias {
+        let grad_b = &mut grad_b[..2 * g3];
+        grad_b.fill(T::zero());
+        let (input, rec) = grad_b.split_at_mut(g3);
+        for (column, dq) in gates.chunks_exact(g3).zip(delta.chunks_exact(g3)) {
+            for (gb, v) in input.iter_mut().zip(column) {
+                *gb += *v;
+            }
+            for (gb, v) in rec.iter_mut().zip(dq) {
+                *gb += *v;
+            }
+        }
+    }
+    if let Some(grad_x) = grad_x {
+        T::gemm_tn(F, S * n, g3, kernel, gates, &mut grad_x[..F * S * n], false);
+    }
+}
