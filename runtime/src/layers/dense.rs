@@ -17,16 +17,7 @@ pub fn forward<T: Scalar, const I: usize, const O: usize>(
     z: &mut [T],
     n: usize,
 ) {
-    let (w, x, z) = (&w[..O * I], &x[..I * n], &mut z[..O * n]);
-    match b {
-        Some(b) => {
-            for column in z.chunks_exact_mut(O) {
-                column.copy_from_slice(&b[..O]);
-            }
-            T::gemm_nn(O, n, I, w, x, z, true);
-        }
-        None => T::gemm_nn(O, n, I, w, x, z, false),
-    }
+    affine(O, n, I, w, b, x, z);
 }
 
 /// Gradients for `n` samples given `δ = ∂L/∂Z`: writes `∂L/∂W`, `∂L/∂b` and, when asked, `∂L/∂X`.
@@ -40,19 +31,70 @@ pub fn backward<T: Scalar, const I: usize, const O: usize>(
     grad_x: Option<&mut [T]>,
     n: usize,
 ) {
-    let (x, delta) = (&x[..I * n], &delta[..O * n]);
-    T::gemm_nt(O, I, n, delta, x, &mut grad_w[..O * I], false);
+    affine_backward(O, n, I, w, x, delta, grad_w, grad_b, grad_x);
+}
+
+/// `Z = W·X + b` with sizes known only at run time: `W` is `[rows×k]`, `X` `[k×cols]`, `Z`
+/// `[rows×cols]`, `b` is added to every column. Dense layers and the input projections of the
+/// recurrent layers (all time steps of all samples at once) share it.
+#[inline]
+pub fn affine<T: Scalar>(
+    rows: usize,
+    cols: usize,
+    k: usize,
+    w: &[T],
+    b: Option<&[T]>,
+    x: &[T],
+    z: &mut [T],
+) {
+    let (w, x, z) = (&w[..rows * k], &x[..k * cols], &mut z[..rows * cols]);
+    match b {
+        Some(b) => {
+            for column in z.chunks_exact_mut(rows) {
+                column.copy_from_slice(&b[..rows]);
+            }
+            T::gemm_nn(rows, cols, k, w, x, z, true);
+        }
+        None => T::gemm_nn(rows, cols, k, w, x, z, false),
+    }
+}
+
+/// The gradients of [`affine`] given `δ = ∂L/∂Z`: `∂L/∂W = δ·Xᵀ`, `∂L/∂b = Σ_columns δ` and,
+/// when asked, `∂L/∂X = Wᵀ·δ`.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub fn affine_backward<T: Scalar>(
+    rows: usize,
+    cols: usize,
+    k: usize,
+    w: &[T],
+    x: &[T],
+    delta: &[T],
+    grad_w: &mut [T],
+    grad_b: Option<&mut [T]>,
+    grad_x: Option<&mut [T]>,
+) {
+    let (x, delta) = (&x[..k * cols], &delta[..rows * cols]);
+    T::gemm_nt(rows, k, cols, delta, x, &mut grad_w[..rows * k], false);
     if let Some(grad_b) = grad_b {
-        let grad_b = &mut grad_b[..O];
+        let grad_b = &mut grad_b[..rows];
         grad_b.fill(T::default());
-        for column in delta.chunks_exact(O) {
+        for column in delta.chunks_exact(rows) {
             for (g, d) in grad_b.iter_mut().zip(column) {
                 *g += *d;
             }
         }
     }
     if let Some(grad_x) = grad_x {
-        T::gemm_tn(I, n, O, &w[..O * I], delta, &mut grad_x[..I * n], false);
+        T::gemm_tn(
+            k,
+            cols,
+            rows,
+            &w[..rows * k],
+            delta,
+            &mut grad_x[..k * cols],
+            false,
+        );
     }
 }
 

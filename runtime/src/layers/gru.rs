@@ -12,6 +12,7 @@
 //! `∂L/∂a` in place and writes the recurrent-side `∂L/∂q` to `delta` (`3U × S`).
 
 use super::activation::sigmoid;
+use super::{dense, write_states};
 use crate::Scalar;
 
 /// Forward over `n` samples; `y` gets the last hidden state (`U` per sample) or, with
@@ -33,15 +34,7 @@ pub fn forward<T: Scalar, const S: usize, const F: usize, const U: usize>(
     let g3 = 3 * U;
     let (kernel, recurrent) = (&kernel[..g3 * F], &recurrent[..g3 * U]);
     let gates = &mut gates[..g3 * S * n];
-    match bias {
-        Some(b) => {
-            for column in gates.chunks_exact_mut(g3) {
-                column.copy_from_slice(&b[..g3]);
-            }
-            T::gemm_nn(g3, S * n, F, kernel, &x[..F * S * n], gates, true);
-        }
-        None => T::gemm_nn(g3, S * n, F, kernel, &x[..F * S * n], gates, false),
-    }
+    dense::affine(g3, S * n, F, kernel, bias, x, gates);
     for j in 0..n {
         let zs = &mut gates[j * g3 * S..(j + 1) * g3 * S];
         let qs = &mut qh[j * U * S..(j + 1) * U * S];
@@ -89,11 +82,7 @@ pub fn forward<T: Scalar, const S: usize, const F: usize, const U: usize>(
                 h_now[k] = z * prev + (T::one() - z) * cand;
             }
         }
-        if sequences {
-            y[j * U * S..(j + 1) * U * S].copy_from_slice(hs);
-        } else {
-            y[j * U..(j + 1) * U].copy_from_slice(&hs[(S - 1) * U..]);
-        }
+        write_states(hs, y, j, U, sequences);
     }
 }
 
@@ -177,8 +166,7 @@ pub fn backward<T: Scalar, const S: usize, const F: usize, const U: usize>(
             );
         }
     }
-    let x = &x[..F * S * n];
-    T::gemm_nt(g3, F, S * n, gates, x, &mut grad_kernel[..g3 * F], false);
+    dense::affine_backward(g3, S * n, F, kernel, x, gates, grad_kernel, None, grad_x);
     if let Some(grad_b) = grad_bias {
         let grad_b = &mut grad_b[..2 * g3];
         grad_b.fill(T::zero());
@@ -191,8 +179,5 @@ pub fn backward<T: Scalar, const S: usize, const F: usize, const U: usize>(
                 *gb += *v;
             }
         }
-    }
-    if let Some(grad_x) = grad_x {
-        T::gemm_tn(F, S * n, g3, kernel, gates, &mut grad_x[..F * S * n], false);
     }
 }

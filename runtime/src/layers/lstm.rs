@@ -12,6 +12,7 @@
 //! reverse and turns `gates` into `∂L/∂z` in place.
 
 use super::activation::sigmoid;
+use super::{dense, write_states};
 use crate::Scalar;
 
 /// Forward over `n` samples. `gates` holds `4U·S`, `c` and `h` `U·S` scalars per sample; `y` gets
@@ -33,15 +34,7 @@ pub fn forward<T: Scalar, const S: usize, const F: usize, const U: usize>(
     let g4 = 4 * U;
     let (kernel, recurrent) = (&kernel[..g4 * F], &recurrent[..g4 * U]);
     let gates = &mut gates[..g4 * S * n];
-    match bias {
-        Some(b) => {
-            for column in gates.chunks_exact_mut(g4) {
-                column.copy_from_slice(&b[..g4]);
-            }
-            T::gemm_nn(g4, S * n, F, kernel, &x[..F * S * n], gates, true);
-        }
-        None => T::gemm_nn(g4, S * n, F, kernel, &x[..F * S * n], gates, false),
-    }
+    dense::affine(g4, S * n, F, kernel, bias, x, gates);
     for j in 0..n {
         let zs = &mut gates[j * g4 * S..(j + 1) * g4 * S];
         let cs = &mut c[j * U * S..(j + 1) * U * S];
@@ -78,11 +71,7 @@ pub fn forward<T: Scalar, const S: usize, const F: usize, const U: usize>(
                 hs[s * U + k] = o * cell.tanh();
             }
         }
-        if sequences {
-            y[j * U * S..(j + 1) * U * S].copy_from_slice(hs);
-        } else {
-            y[j * U..(j + 1) * U].copy_from_slice(&hs[(S - 1) * U..]);
-        }
+        write_states(hs, y, j, U, sequences);
     }
 }
 
@@ -160,18 +149,15 @@ pub fn backward<T: Scalar, const S: usize, const F: usize, const U: usize>(
             );
         }
     }
-    let x = &x[..F * S * n];
-    T::gemm_nt(g4, F, S * n, gates, x, &mut grad_kernel[..g4 * F], false);
-    if let Some(grad_b) = grad_bias {
-        let grad_b = &mut grad_b[..g4];
-        grad_b.fill(T::zero());
-        for column in gates.chunks_exact(g4) {
-            for (gb, d) in grad_b.iter_mut().zip(column) {
-                *gb += *d;
-            }
-        }
-    }
-    if let Some(grad_x) = grad_x {
-        T::gemm_tn(F, S * n, g4, kernel, gates, &mut grad_x[..F * S * n], false);
-    }
+    dense::affine_backward(
+        g4,
+        S * n,
+        F,
+        kernel,
+        x,
+        gates,
+        grad_kernel,
+        grad_bias,
+        grad_x,
+    );
 }

@@ -14,3 +14,14 @@ pub mod init;
 pub mod lstm;
 pub mod pool;
 pub mod simple_rnn;
+
+/// Writes sample `j`'s hidden states `hs` (every step's `units` values) to a recurrent layer's
+/// output `y`: all of them with `sequences` (`return_sequences = true`), else only the last.
+#[inline]
+pub fn write_states<T: Copy>(hs: &[T], y: &mut [T], j: usize, units: usize, sequences: bool) {
+    if sequences {
+        y[j * hs.len()..(j + 1) * hs.len()].copy_from_slice(hs);
+    } else {
+        y[j * units..(j + 1) * units].copy_from_slice(&hs[hs.len() - units..]);
+    }
+}

@@ -5,6 +5,7 @@
 //! `lstm`, one GEMM projects every step of every sample; the workspace keeps every hidden state
 //! (`U × S` per sample) and a `U × S` buffer for `∂L/∂z` in backward.
 
+use super::{dense, write_states};
 use crate::Scalar;
 
 /// Forward over `n` samples: `h` holds `U·S` scalars per sample; `y` gets the last hidden state
@@ -23,15 +24,7 @@ pub fn forward<T: Scalar, const S: usize, const F: usize, const U: usize>(
 ) {
     let (kernel, recurrent) = (&kernel[..U * F], &recurrent[..U * U]);
     let h = &mut h[..U * S * n];
-    match bias {
-        Some(b) => {
-            for column in h.chunks_exact_mut(U) {
-                column.copy_from_slice(&b[..U]);
-            }
-            T::gemm_nn(U, S * n, F, kernel, &x[..F * S * n], h, true);
-        }
-        None => T::gemm_nn(U, S * n, F, kernel, &x[..F * S * n], h, false),
-    }
+    dense::affine(U, S * n, F, kernel, bias, x, h);
     for j in 0..n {
         let hs = &mut h[j * U * S..(j + 1) * U * S];
         for s in 0..S {
@@ -44,11 +37,7 @@ pub fn forward<T: Scalar, const S: usize, const F: usize, const U: usize>(
                 *v = v.tanh();
             }
         }
-        if sequences {
-            y[j * U * S..(j + 1) * U * S].copy_from_slice(hs);
-        } else {
-            y[j * U..(j + 1) * U].copy_from_slice(&hs[(S - 1) * U..]);
-        }
+        write_states(hs, y, j, U, sequences);
     }
 }
 
@@ -111,18 +100,15 @@ pub fn backward<T: Scalar, const S: usize, const F: usize, const U: usize>(
             );
         }
     }
-    let x = &x[..F * S * n];
-    T::gemm_nt(U, F, S * n, delta, x, &mut grad_kernel[..U * F], false);
-    if let Some(grad_b) = grad_bias {
-        let grad_b = &mut grad_b[..U];
-        grad_b.fill(T::zero());
-        for column in delta.chunks_exact(U) {
-            for (gb, d) in grad_b.iter_mut().zip(column) {
-                *gb += *d;
-            }
-        }
-    }
-    if let Some(grad_x) = grad_x {
-        T::gemm_tn(F, S * n, U, kernel, delta, &mut grad_x[..F * S * n], false);
-    }
+    dense::affine_backward(
+        U,
+        S * n,
+        F,
+        kernel,
+        x,
+        delta,
+        grad_kernel,
+        grad_bias,
+        grad_x,
+    );
 }
