@@ -318,23 +318,9 @@ impl LayerSpec for Conv2D {
         let (cols, dcols) = (cx.scratch("cols"), cx.scratch("dcols"));
         let delta = cx.grad_out();
         let grads = cx.bind_param_grads();
-        let grad_bias = if self.use_bias {
-            quote!(::core::option::Option::Some(grad_bias))
-        } else {
-            quote!(::core::option::Option::None)
-        };
+        let grad_bias = cx.grad_bias(self.use_bias);
         let grad_in = cx.grad_in();
-        let activation = if self.activation.is_linear() {
-            TokenStream::new()
-        } else {
-            let (z, y, at_logits) = (cx.scratch("z"), cx.output(), cx.at_logits());
-            let act = self.activation.runtime();
-            quote! {
-                if !(#at_logits) {
-                    ::kiln::__private::act::Activation::<T>::backward(&#act, &#z[..], #y, #delta, #f, #positions * n);
-                }
-            }
-        };
+        let activation = cx.activation_backward(self.activation, f, quote!(#positions * n));
         quote! {{
             #geometry
             #activation

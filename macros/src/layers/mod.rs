@@ -195,6 +195,41 @@ impl Cx<'_> {
         out
     }
 
+    /// `Some(grad_bias)` or `None`: the bias gradient bound by [`Cx::bind_param_grads`], if any.
+    pub fn grad_bias(&self, use_bias: bool) -> TokenStream {
+        if use_bias {
+            quote!(::core::option::Option::Some(grad_bias))
+        } else {
+            quote!(::core::option::Option::None)
+        }
+    }
+
+    /// `∂L/∂output ← ∂L/∂output ⊙ f′(z)` in place for a layer whose output activation `act` is
+    /// fused (pre-activation in scratch `z`), over `samples` groups of `rows` values; skipped
+    /// when the loss already gave `∂L/∂logits`, and nothing at all for a linear activation.
+    pub fn activation_backward(
+        &self,
+        act: Activation,
+        rows: usize,
+        samples: TokenStream,
+    ) -> TokenStream {
+        if act.is_linear() {
+            return TokenStream::new();
+        }
+        let (z, y, g, at_logits) = (
+            self.scratch("z"),
+            self.output(),
+            self.grad_out(),
+            self.at_logits(),
+        );
+        let act = act.runtime();
+        quote! {
+            if !(#at_logits) {
+                ::kiln::__private::act::Activation::<T>::backward(&#act, &#z[..], #y, #g, #rows, #samples);
+            }
+        }
+    }
+
     /// `ws.lI_name`: a scratch buffer, index buffer or random stream of this layer.
     pub fn scratch(&self, name: &str) -> TokenStream {
         let f = scratch_field(self.index, name);
