@@ -49,6 +49,7 @@ pub mod io;
 pub mod kernels;
 pub mod layers;
 pub mod losses;
+pub mod math;
 pub mod metrics;
 pub mod model;
 pub mod optim;

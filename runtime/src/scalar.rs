@@ -32,6 +32,13 @@ pub trait Scalar:
     /// Converts to `f64` exactly.
     fn to_f64(self) -> f64;
 
+    /// The logistic function `σ(x) = 1 / (1 + e⁻ˣ)`: branch-free for `f32` so that loops over
+    /// it vectorise ([`crate::math`]), libm's `exp` for `f64`.
+    fn sigmoid(self) -> Self;
+
+    /// `tanh x`: branch-free for `f32` ([`crate::math`]), libm's for `f64`.
+    fn tanh_fast(self) -> Self;
+
     /// `C[m×n] = A[m×k] · B[k×n]`, or `C += A·B` when `accumulate`.
     fn gemm_nn(
         m: usize,
@@ -67,7 +74,7 @@ pub trait Scalar:
 }
 
 macro_rules! impl_scalar {
-    ($t:ident, $dtype:literal, $tiny:expr) => {
+    ($t:ident, $dtype:literal, $tiny:expr, $sigmoid:expr, $tanh:expr) => {
         impl Scalar for $t {
             const NAME: &'static str = stringify!($t);
             const TINY: Self = $tiny;
@@ -91,6 +98,16 @@ macro_rules! impl_scalar {
             #[inline(always)]
             fn to_f64(self) -> f64 {
                 self as f64
+            }
+
+            #[inline(always)]
+            fn sigmoid(self) -> Self {
+                $sigmoid(self)
+            }
+
+            #[inline(always)]
+            fn tanh_fast(self) -> Self {
+                $tanh(self)
             }
 
             #[inline]
@@ -135,8 +152,31 @@ macro_rules! impl_scalar {
     };
 }
 
-impl_scalar!(f32, "F32", 1.084_202_2e-19);
-impl_scalar!(f64, "F64", 1.491_668_146_240_041_3e-154);
+impl_scalar!(
+    f32,
+    "F32",
+    1.084_202_2e-19,
+    crate::math::sigmoid,
+    crate::math::tanh
+);
+impl_scalar!(
+    f64,
+    "F64",
+    1.491_668_146_240_041_3e-154,
+    sigmoid_f64,
+    f64::tanh
+);
+
+/// `σ(x)` without overflow for large `|x|`.
+#[inline(always)]
+fn sigmoid_f64(x: f64) -> f64 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
 
 #[cfg(test)]
 mod tests {

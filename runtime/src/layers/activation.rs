@@ -150,12 +150,7 @@ pub struct Sigmoid;
 /// The logistic function, stable for large `|z|`.
 #[inline(always)]
 pub fn sigmoid<T: Scalar>(z: T) -> T {
-    if z >= T::zero() {
-        T::one() / (T::one() + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (T::one() + e)
-    }
+    z.sigmoid()
 }
 
 impl<T: Scalar> Elementwise<T> for Sigmoid {
@@ -176,7 +171,7 @@ pub struct Tanh;
 impl<T: Scalar> Elementwise<T> for Tanh {
     #[inline(always)]
     fn f(&self, z: T) -> T {
-        z.tanh()
+        z.tanh_fast()
     }
     #[inline(always)]
     fn df(&self, _z: T, a: T) -> T {
