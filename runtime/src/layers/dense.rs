@@ -106,19 +106,74 @@ pub fn predict<T: Scalar, const I: usize, const O: usize>(
     x: &[T; I],
     y: &mut [T; O],
 ) {
-    let w = &w[..O * I];
     match b {
         Some(b) => y.copy_from_slice(&b[..O]),
         None => y.fill(T::default()),
     }
-    if I * O <= SMALL {
-        for (column, &xj) in w.chunks_exact(O).zip(x.iter()) {
-            for (yo, &wo) in y.iter_mut().zip(column) {
-                *yo += wo * xj;
+    matvec(O, I, w, x, y);
+}
+
+/// `y += W·x` for one vector and a column-major `rows × cols` matrix `W`. Inlined: with sizes
+/// known at compile time, small products become register-blocked vector code (eight rows at a
+/// time, accumulated over every column); large ones use the GEMM kernels.
+#[inline(always)]
+pub fn matvec<T: Scalar>(rows: usize, cols: usize, w: &[T], x: &[T], y: &mut [T]) {
+    let (w, x, y) = (&w[..rows * cols], &x[..cols], &mut y[..rows]);
+    if rows * cols > SMALL {
+        T::gemm_nn(rows, 1, cols, w, x, y, true);
+        return;
+    }
+    const LANES: usize = 8;
+    let blocks = rows / LANES;
+    for block in 0..blocks {
+        let r0 = block * LANES;
+        let mut acc = [T::zero(); LANES];
+        acc.copy_from_slice(&y[r0..r0 + LANES]);
+        for (c, &xc) in x.iter().enumerate() {
+            let column = &w[c * rows + r0..c * rows + r0 + LANES];
+            for l in 0..LANES {
+                acc[l] += column[l] * xc;
             }
         }
-    } else {
-        T::gemm_nn(O, 1, I, w, x, y, true);
+        y[r0..r0 + LANES].copy_from_slice(&acc);
+    }
+    for r in blocks * LANES..rows {
+        let mut acc = y[r];
+        for (c, &xc) in x.iter().enumerate() {
+            acc += w[c * rows + r] * xc;
+        }
+        y[r] = acc;
+    }
+}
+
+/// `y = Wᵀ·g` for one vector and a column-major `rows × cols` matrix `W` (`y` has `cols`
+/// entries): each `yⱼ` is the dot product of column `j` with `g`, summed in eight lanes (vector
+/// code) and then across them.
+#[inline(always)]
+pub fn matvec_transposed<T: Scalar>(rows: usize, cols: usize, w: &[T], g: &[T], y: &mut [T]) {
+    let (w, g, y) = (&w[..rows * cols], &g[..rows], &mut y[..cols]);
+    if rows * cols > SMALL {
+        T::gemm_tn(cols, 1, rows, w, g, y, false);
+        return;
+    }
+    const LANES: usize = 8;
+    let full = rows / LANES * LANES;
+    for (yj, column) in y.iter_mut().zip(w.chunks_exact(rows)) {
+        let mut acc = [T::zero(); LANES];
+        for (wc, gc) in column[..full]
+            .chunks_exact(LANES)
+            .zip(g[..full].chunks_exact(LANES))
+        {
+            for l in 0..LANES {
+                acc[l] += wc[l] * gc[l];
+            }
+        }
+        let mut sum =
+            ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+        for r in full..rows {
+            sum += column[r] * g[r];
+        }
+        *yj = sum;
     }
 }
 

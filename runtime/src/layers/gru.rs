@@ -12,7 +12,7 @@
 //! `∂L/∂a` in place and writes the recurrent-side `∂L/∂q` to `delta` (`3U × S`).
 
 use super::activation::sigmoid;
-use super::{dense, write_states};
+use super::{dense, wide, write_states};
 use crate::Scalar;
 
 /// Forward over `n` samples; `y` gets the last hidden state (`U` per sample) or, with
@@ -20,6 +20,26 @@ use crate::Scalar;
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn forward<T: Scalar, const S: usize, const F: usize, const U: usize>(
+    kernel: &[T],
+    recurrent: &[T],
+    bias: Option<&[T]>,
+    x: &[T],
+    gates: &mut [T],
+    qh: &mut [T],
+    h: &mut [T],
+    y: &mut [T],
+    sequences: bool,
+    n: usize,
+) {
+    wide(
+        #[inline(always)]
+        || forward_in::<T, S, F, U>(kernel, recurrent, bias, x, gates, qh, h, y, sequences, n),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn forward_in<T: Scalar, const S: usize, const F: usize, const U: usize>(
     kernel: &[T],
     recurrent: &[T],
     bias: Option<&[T]>,
@@ -41,49 +61,101 @@ pub fn forward<T: Scalar, const S: usize, const F: usize, const U: usize>(
         let hs = &mut h[j * U * S..(j + 1) * U * S];
         for s in 0..S {
             let (done, rest) = hs.split_at_mut(s * U);
-            let h_now = &mut rest[..U];
             let previous = if s > 0 {
-                Some(&done[(s - 1) * U..])
+                Some(&done[(s - 1) * U..s * U])
             } else {
                 None
             };
             let a = &mut zs[s * g3..(s + 1) * g3];
             let q_h = &mut qs[s * U..(s + 1) * U];
-            // q_z and q_r go straight into a (the gates need only the sums); q_h apart.
-            match bias {
-                Some(b) => q_h.copy_from_slice(&b[g3 + 2 * U..2 * g3]),
-                None => q_h.fill(T::zero()),
-            }
-            if let Some(b) = bias {
-                for (v, bb) in a[..2 * U].iter_mut().zip(&b[g3..g3 + 2 * U]) {
-                    *v += *bb;
-                }
-            }
-            // R·hₛ₋₁, column by column of the 3U × U matrix: the z and r blocks into `a`, the h
-            // block into q_h.
-            if let Some(p) = previous {
-                for (col, &pk) in recurrent.chunks_exact(g3).zip(&p[..U]) {
-                    for (v, &w) in a[..2 * U].iter_mut().zip(&col[..2 * U]) {
-                        *v += w * pk;
-                    }
-                    for (v, &w) in q_h.iter_mut().zip(&col[2 * U..]) {
-                        *v += w * pk;
-                    }
-                }
-            }
-            for k in 0..U {
-                let z = sigmoid(a[k]);
-                let r = sigmoid(a[U + k]);
-                let cand = (a[2 * U + k] + r * q_h[k]).tanh();
-                a[k] = z;
-                a[U + k] = r;
-                a[2 * U + k] = cand;
-                let prev = previous.map_or(T::zero(), |p| p[k]);
-                h_now[k] = z * prev + (T::one() - z) * cand;
-            }
+            recur::<T, U>(recurrent, bias, previous, a, q_h, &mut rest[..U]);
         }
         write_states(hs, y, j, U, sequences);
     }
+}
+
+/// The recurrent half of a step: given `a = W·xₛ + bᵢ` (`3U`), adds `R·hₛ₋₁ + bᵣ` (its `h`
+/// block into `q_h`), turns `a` into the activated `z, r, n` and writes `hₛ` to `h_now`.
+#[inline(always)]
+fn recur<T: Scalar, const U: usize>(
+    recurrent: &[T],
+    bias: Option<&[T]>,
+    previous: Option<&[T]>,
+    a: &mut [T],
+    q_h: &mut [T],
+    h_now: &mut [T],
+) {
+    let g3 = 3 * U;
+    // q_z and q_r go straight into a (the gates need only the sums); q_h apart.
+    match bias {
+        Some(b) => q_h.copy_from_slice(&b[g3 + 2 * U..2 * g3]),
+        None => q_h.fill(T::zero()),
+    }
+    if let Some(b) = bias {
+        for (v, bb) in a[..2 * U].iter_mut().zip(&b[g3..g3 + 2 * U]) {
+            *v += *bb;
+        }
+    }
+    // R·hₛ₋₁, column by column of the 3U × U matrix: the z and r blocks into `a`, the h block
+    // into q_h.
+    if let Some(p) = previous {
+        for (col, &pk) in recurrent.chunks_exact(g3).zip(&p[..U]) {
+            for (v, &w) in a[..2 * U].iter_mut().zip(&col[..2 * U]) {
+                *v += w * pk;
+            }
+            for (v, &w) in q_h.iter_mut().zip(&col[2 * U..]) {
+                *v += w * pk;
+            }
+        }
+    }
+    for k in 0..U {
+        let z = sigmoid(a[k]);
+        let r = sigmoid(a[U + k]);
+        let cand = (a[2 * U + k] + r * q_h[k]).tanh_fast();
+        a[k] = z;
+        a[U + k] = r;
+        a[2 * U + k] = cand;
+        let prev = previous.map_or(T::zero(), |p| p[k]);
+        h_now[k] = z * prev + (T::one() - z) * cand;
+    }
+}
+
+/// One time step of streaming inference: from the kept state `h = hₛ₋₁` and the input
+/// `x = xₛ` (`F` scalars) to `h = hₛ`; `gates` is `4U` scalars of scratch.
+#[inline]
+pub fn step<T: Scalar, const F: usize, const U: usize>(
+    kernel: &[T],
+    recurrent: &[T],
+    bias: Option<&[T]>,
+    x: &[T],
+    h: &mut [T],
+    gates: &mut [T],
+) {
+    wide(
+        #[inline(always)]
+        || step_in::<T, F, U>(kernel, recurrent, bias, x, h, gates),
+    )
+}
+
+#[inline(always)]
+fn step_in<T: Scalar, const F: usize, const U: usize>(
+    kernel: &[T],
+    recurrent: &[T],
+    bias: Option<&[T]>,
+    x: &[T],
+    h: &mut [T],
+    gates: &mut [T],
+) {
+    let g3 = 3 * U;
+    let (a, q_h) = gates[..4 * U].split_at_mut(g3);
+    match bias {
+        Some(b) => a.copy_from_slice(&b[..g3]),
+        None => a.fill(T::zero()),
+    }
+    dense::matvec(g3, F, kernel, x, a);
+    let mut previous = [T::zero(); U];
+    previous.copy_from_slice(&h[..U]);
+    recur::<T, U>(recurrent, bias, Some(&previous), a, q_h, h);
 }
 
 /// Backward over `n` samples from `∂L/∂y` (`grad_y`, shaped like `y`); `carry` holds `U`
@@ -92,6 +164,49 @@ pub fn forward<T: Scalar, const S: usize, const F: usize, const U: usize>(
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn backward<T: Scalar, const S: usize, const F: usize, const U: usize>(
+    kernel: &[T],
+    recurrent: &[T],
+    x: &[T],
+    gates: &mut [T],
+    qh: &[T],
+    h: &[T],
+    delta: &mut [T],
+    grad_y: &[T],
+    carry: &mut [T],
+    sequences: bool,
+    grad_kernel: &mut [T],
+    grad_recurrent: &mut [T],
+    grad_bias: Option<&mut [T]>,
+    grad_x: Option<&mut [T]>,
+    n: usize,
+) {
+    wide(
+        #[inline(always)]
+        || {
+            backward_in::<T, S, F, U>(
+                kernel,
+                recurrent,
+                x,
+                gates,
+                qh,
+                h,
+                delta,
+                grad_y,
+                carry,
+                sequences,
+                grad_kernel,
+                grad_recurrent,
+                grad_bias,
+                grad_x,
+                n,
+            )
+        },
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn backward_in<T: Scalar, const S: usize, const F: usize, const U: usize>(
     kernel: &[T],
     recurrent: &[T],
     x: &[T],

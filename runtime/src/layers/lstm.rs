@@ -12,7 +12,7 @@
 //! reverse and turns `gates` into `∂L/∂z` in place.
 
 use super::activation::sigmoid;
-use super::{dense, write_states};
+use super::{dense, wide, write_states};
 use crate::Scalar;
 
 /// Forward over `n` samples. `gates` holds `4U·S`, `c` and `h` `U·S` scalars per sample; `y` gets
@@ -20,6 +20,26 @@ use crate::Scalar;
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn forward<T: Scalar, const S: usize, const F: usize, const U: usize>(
+    kernel: &[T],
+    recurrent: &[T],
+    bias: Option<&[T]>,
+    x: &[T],
+    gates: &mut [T],
+    c: &mut [T],
+    h: &mut [T],
+    y: &mut [T],
+    sequences: bool,
+    n: usize,
+) {
+    wide(
+        #[inline(always)]
+        || forward_in::<T, S, F, U>(kernel, recurrent, bias, x, gates, c, h, y, sequences, n),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn forward_in<T: Scalar, const S: usize, const F: usize, const U: usize>(
     kernel: &[T],
     recurrent: &[T],
     bias: Option<&[T]>,
@@ -40,39 +60,74 @@ pub fn forward<T: Scalar, const S: usize, const F: usize, const U: usize>(
         let cs = &mut c[j * U * S..(j + 1) * U * S];
         let hs = &mut h[j * U * S..(j + 1) * U * S];
         for s in 0..S {
-            if s > 0 {
-                T::gemm_nn(
-                    g4,
-                    1,
-                    U,
-                    recurrent,
-                    &hs[(s - 1) * U..s * U],
-                    &mut zs[s * g4..(s + 1) * g4],
-                    true,
-                );
-            }
             let z = &mut zs[s * g4..(s + 1) * g4];
-            for k in 0..U {
-                let i = sigmoid(z[k]);
-                let f = sigmoid(z[U + k]);
-                let g = z[2 * U + k].tanh();
-                let o = sigmoid(z[3 * U + k]);
-                z[k] = i;
-                z[U + k] = f;
-                z[2 * U + k] = g;
-                z[3 * U + k] = o;
-                let previous = if s > 0 {
-                    cs[(s - 1) * U + k]
-                } else {
-                    T::zero()
-                };
-                let cell = f * previous + i * g;
-                cs[s * U + k] = cell;
-                hs[s * U + k] = o * cell.tanh();
+            let (c_done, c_rest) = cs.split_at_mut(s * U);
+            let (h_done, h_rest) = hs.split_at_mut(s * U);
+            let (c_now, h_now) = (&mut c_rest[..U], &mut h_rest[..U]);
+            if s > 0 {
+                dense::matvec(g4, U, recurrent, &h_done[(s - 1) * U..], z);
+                c_now.copy_from_slice(&c_done[(s - 1) * U..]);
+            } else {
+                c_now.fill(T::zero());
             }
+            cell::<T, U>(z, c_now, h_now);
         }
         write_states(hs, y, j, U, sequences);
     }
+}
+
+/// One step of the cell: `z` (the `4U` pre-activations) becomes the activated gates `i, f, g,
+/// o`, `c` goes from `cₛ₋₁` to `cₛ = f⊙cₛ₋₁ + i⊙g`, and `h` receives `hₛ = o⊙tanh(cₛ)`.
+#[inline(always)]
+fn cell<T: Scalar, const U: usize>(z: &mut [T], c: &mut [T], h: &mut [T]) {
+    let (z, c, h) = (&mut z[..4 * U], &mut c[..U], &mut h[..U]);
+    // Plain maps over each gate block first: loops the compiler vectorises.
+    let (ifg, o) = z.split_at_mut(3 * U);
+    let (i_f, g) = ifg.split_at_mut(2 * U);
+    for v in i_f.iter_mut() {
+        *v = sigmoid(*v);
+    }
+    for v in o.iter_mut() {
+        *v = sigmoid(*v);
+    }
+    for v in g.iter_mut() {
+        *v = v.tanh_fast();
+    }
+    let (i, f) = i_f.split_at(U);
+    for k in 0..U {
+        c[k] = f[k] * c[k] + i[k] * g[k];
+    }
+    for k in 0..U {
+        h[k] = o[k] * c[k].tanh_fast();
+    }
+}
+
+/// One time step of streaming inference: from the kept state `h = hₛ₋₁`, `c = cₛ₋₁` and the
+/// input `x = xₛ` (`F` scalars) to `h = hₛ`, `c = cₛ`; `gates` is `4U` scalars of scratch.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub fn step<T: Scalar, const F: usize, const U: usize>(
+    kernel: &[T],
+    recurrent: &[T],
+    bias: Option<&[T]>,
+    x: &[T],
+    h: &mut [T],
+    c: &mut [T],
+    gates: &mut [T],
+) {
+    wide(
+        #[inline(always)]
+        || {
+            let g4 = 4 * U;
+            match bias {
+                Some(b) => gates[..g4].copy_from_slice(&b[..g4]),
+                None => gates[..g4].fill(T::zero()),
+            }
+            dense::matvec(g4, F, kernel, x, gates);
+            dense::matvec(g4, U, recurrent, h, gates);
+            cell::<T, U>(gates, c, h);
+        },
+    )
 }
 
 /// Backward over `n` samples from `∂L/∂y` (`grad_y`, shaped like `y`). Overwrites `gates` with
@@ -81,6 +136,47 @@ pub fn forward<T: Scalar, const S: usize, const F: usize, const U: usize>(
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn backward<T: Scalar, const S: usize, const F: usize, const U: usize>(
+    kernel: &[T],
+    recurrent: &[T],
+    x: &[T],
+    gates: &mut [T],
+    c: &[T],
+    h: &[T],
+    grad_y: &[T],
+    carry: &mut [T],
+    sequences: bool,
+    grad_kernel: &mut [T],
+    grad_recurrent: &mut [T],
+    grad_bias: Option<&mut [T]>,
+    grad_x: Option<&mut [T]>,
+    n: usize,
+) {
+    wide(
+        #[inline(always)]
+        || {
+            backward_in::<T, S, F, U>(
+                kernel,
+                recurrent,
+                x,
+                gates,
+                c,
+                h,
+                grad_y,
+                carry,
+                sequences,
+                grad_kernel,
+                grad_recurrent,
+                grad_bias,
+                grad_x,
+                n,
+            )
+        },
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn backward_in<T: Scalar, const S: usize, const F: usize, const U: usize>(
     kernel: &[T],
     recurrent: &[T],
     x: &[T],
@@ -120,7 +216,7 @@ pub fn backward<T: Scalar, const S: usize, const F: usize, const U: usize>(
             for k in 0..U {
                 let dh = dh_next[k] + dy.map_or(T::zero(), |d| d[k]);
                 let (i, f, g, o) = (z[k], z[U + k], z[2 * U + k], z[3 * U + k]);
-                let tc = cs[s * U + k].tanh();
+                let tc = cs[s * U + k].tanh_fast();
                 let dc = dc_next[k] + dh * o * (T::one() - tc * tc);
                 let previous = if s > 0 {
                     cs[(s - 1) * U + k]
@@ -134,7 +230,7 @@ pub fn backward<T: Scalar, const S: usize, const F: usize, const U: usize>(
                 z[3 * U + k] = dh * tc * o * (T::one() - o);
             }
             // ∂L/∂hₛ₋₁ = Rᵀ·δₛ.
-            T::gemm_tn(U, 1, g4, recurrent, z, dh_next, false);
+            dense::matvec_transposed(g4, U, recurrent, z, dh_next);
         }
         // ∂L/∂R += Σₛ₌₁ δₛ·hₛ₋₁ᵀ.
         if S > 1 {

@@ -25,3 +25,24 @@ pub fn write_states<T: Copy>(hs: &[T], y: &mut [T], j: usize, units: usize, sequ
         y[j * units..(j + 1) * units].copy_from_slice(&hs[hs.len() - units..]);
     }
 }
+
+/// Runs `f` compiled for AVX2 + FMA when the kernels use them ([`crate::kernels::isa`]), else as
+/// it is. For the small per-sample loops of recurrent layers (matrix-vector products over the
+/// gates, vectorised `σ` and `tanh`), which otherwise get baseline x86-64's 128-bit vectors;
+/// `f` should be an `#[inline(always)]` closure so that it is compiled inside.
+#[inline(always)]
+pub fn wide<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(target_arch = "x86_64")]
+    if crate::kernels::isa() != crate::kernels::Isa::Portable {
+        // SAFETY: `isa()` reports AVX2 and FMA (or AVX-512, which implies them) only when the CPU
+        // has them.
+        return unsafe { avx2(f) };
+    }
+    f()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn avx2<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}

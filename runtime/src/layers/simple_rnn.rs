@@ -5,7 +5,7 @@
 //! `lstm`, one GEMM projects every step of every sample; the workspace keeps every hidden state
 //! (`U × S` per sample) and a `U × S` buffer for `∂L/∂z` in backward.
 
-use super::{dense, write_states};
+use super::{dense, wide, write_states};
 use crate::Scalar;
 
 /// Forward over `n` samples: `h` holds `U·S` scalars per sample; `y` gets the last hidden state
@@ -13,6 +13,24 @@ use crate::Scalar;
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn forward<T: Scalar, const S: usize, const F: usize, const U: usize>(
+    kernel: &[T],
+    recurrent: &[T],
+    bias: Option<&[T]>,
+    x: &[T],
+    h: &mut [T],
+    y: &mut [T],
+    sequences: bool,
+    n: usize,
+) {
+    wide(
+        #[inline(always)]
+        || forward_in::<T, S, F, U>(kernel, recurrent, bias, x, h, y, sequences, n),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn forward_in<T: Scalar, const S: usize, const F: usize, const U: usize>(
     kernel: &[T],
     recurrent: &[T],
     bias: Option<&[T]>,
@@ -31,13 +49,51 @@ pub fn forward<T: Scalar, const S: usize, const F: usize, const U: usize>(
             let (done, rest) = hs.split_at_mut(s * U);
             let z = &mut rest[..U];
             if s > 0 {
-                T::gemm_nn(U, 1, U, recurrent, &done[(s - 1) * U..], z, true);
+                dense::matvec(U, U, recurrent, &done[(s - 1) * U..], z);
             }
             for v in z.iter_mut() {
-                *v = v.tanh();
+                *v = v.tanh_fast();
             }
         }
         write_states(hs, y, j, U, sequences);
+    }
+}
+
+/// One time step of streaming inference: from the kept state `h = hₛ₋₁` and the input
+/// `x = xₛ` (`F` scalars) to `h = hₛ`; `z` is `U` scalars of scratch.
+#[inline]
+pub fn step<T: Scalar, const F: usize, const U: usize>(
+    kernel: &[T],
+    recurrent: &[T],
+    bias: Option<&[T]>,
+    x: &[T],
+    h: &mut [T],
+    z: &mut [T],
+) {
+    wide(
+        #[inline(always)]
+        || step_in::<T, F, U>(kernel, recurrent, bias, x, h, z),
+    )
+}
+
+#[inline(always)]
+fn step_in<T: Scalar, const F: usize, const U: usize>(
+    kernel: &[T],
+    recurrent: &[T],
+    bias: Option<&[T]>,
+    x: &[T],
+    h: &mut [T],
+    z: &mut [T],
+) {
+    let z = &mut z[..U];
+    match bias {
+        Some(b) => z.copy_from_slice(&b[..U]),
+        None => z.fill(T::zero()),
+    }
+    dense::matvec(U, F, kernel, x, z);
+    dense::matvec(U, U, recurrent, h, z);
+    for (hk, zk) in h[..U].iter_mut().zip(z.iter()) {
+        *hk = zk.tanh_fast();
     }
 }
 
@@ -47,6 +103,45 @@ pub fn forward<T: Scalar, const S: usize, const F: usize, const U: usize>(
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn backward<T: Scalar, const S: usize, const F: usize, const U: usize>(
+    kernel: &[T],
+    recurrent: &[T],
+    x: &[T],
+    h: &[T],
+    delta: &mut [T],
+    grad_y: &[T],
+    carry: &mut [T],
+    sequences: bool,
+    grad_kernel: &mut [T],
+    grad_recurrent: &mut [T],
+    grad_bias: Option<&mut [T]>,
+    grad_x: Option<&mut [T]>,
+    n: usize,
+) {
+    wide(
+        #[inline(always)]
+        || {
+            backward_in::<T, S, F, U>(
+                kernel,
+                recurrent,
+                x,
+                h,
+                delta,
+                grad_y,
+                carry,
+                sequences,
+                grad_kernel,
+                grad_recurrent,
+                grad_bias,
+                grad_x,
+                n,
+            )
+        },
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn backward_in<T: Scalar, const S: usize, const F: usize, const U: usize>(
     kernel: &[T],
     recurrent: &[T],
     x: &[T],
@@ -85,7 +180,7 @@ pub fn backward<T: Scalar, const S: usize, const F: usize, const U: usize>(
                 d[k] = dh * (T::one() - hk * hk);
             }
             // ∂L/∂hₛ₋₁ = Rᵀ·δₛ.
-            T::gemm_tn(U, 1, U, recurrent, d, dh_next, false);
+            dense::matvec_transposed(U, U, recurrent, d, dh_next);
         }
         // ∂L/∂R += Σₛ₌₁ δₛ·hₛ₋₁ᵀ.
         if S > 1 {
