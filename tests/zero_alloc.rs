@@ -200,8 +200,38 @@ fn pooling_models_allocate_nothing() {
     );
 }
 
+/// Streaming: `step` through a workspace and through a stack `State`, and `reset_state`.
+macro_rules! streaming_allocates_nothing {
+    ($model:ident, $state:ident) => {{
+        const F: usize = $model::<f32>::STEP_INPUT_SIZE;
+        let model = $model::new(1);
+        let x = SVector::<f32, F>::from_vec(random(F, 4));
+        let mut ws = model.workspace(1);
+        let mut state = $state::default();
+        let mut sink = 0.0;
+        let n = allocations(|| {
+            for _ in 0..20 {
+                sink += model.step(&mut ws, &x)[0];
+                sink += model.step(&mut state, &x)[0];
+            }
+            ws.reset_state();
+            state.reset_state();
+        });
+        assert_eq!(
+            n,
+            0,
+            "{}: allocations in streaming steps",
+            stringify!($model)
+        );
+        assert!(sink.is_finite());
+    }};
+}
+
 #[test]
 fn recurrent_models_allocate_nothing() {
+    streaming_allocates_nothing!(Recurrent, RecurrentState);
+    streaming_allocates_nothing!(Simple, SimpleState);
+    streaming_allocates_nothing!(Gated, GatedState);
     passes_allocate_nothing!(Recurrent);
 
     let values = random(16, 7);

@@ -3,10 +3,10 @@
 
 mod summary;
 
-use crate::ir::{Init, Model};
+use crate::ir::{Init, Model, Shape};
 use crate::layers::{scratch_field, Cx, Scratch};
 use crate::parse::ModelDecl;
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 pub fn generate(model: &Model) -> TokenStream {
@@ -30,8 +30,10 @@ pub fn generate(model: &Model) -> TokenStream {
             index,
             layer,
             is_last: index + 1 == last,
+            step: false,
         })
         .collect();
+    let streaming = streaming(model);
 
     // Workspace fields: activations a1..aL (a0 is the caller's input), gradients g0..gL, scratch.
     let mut fields = Vec::new();
@@ -163,6 +165,18 @@ pub fn generate(model: &Model) -> TokenStream {
         quote!(::kiln::LayerInfo { name: #lname, kind: #kind, output_shape: &[#(#shape),*], params: &[#(#params),*] })
     });
 
+    let (ws_state_field, ws_state_init, stream_items) = match &streaming {
+        Some(stream) => {
+            let state = &stream.state;
+            (
+                quote!(state: #state<T>,),
+                quote!(state: ::core::default::Default::default(),),
+                stream.items(model, &ws_name),
+            )
+        }
+        None => (TokenStream::new(), TokenStream::new(), TokenStream::new()),
+    };
+
     let doc_ws = format!(
         "Buffers for batched forward and backward passes of [`{name}`]: every activation, gradient and scratch buffer, allocated once for up to `capacity` samples."
     );
@@ -179,7 +193,10 @@ pub fn generate(model: &Model) -> TokenStream {
             grads: ::kiln::__private::Box<[T]>,
             #(#fields,)*
             #(#grads,)*
+            #ws_state_field
         }
+
+        #stream_items
 
         const _: () = {
             impl #name<f32> {
@@ -311,6 +328,7 @@ pub fn generate(model: &Model) -> TokenStream {
                         grads: ::kiln::__private::zeroed(#param_count),
                         #(#inits,)*
                         #(#grad_inits,)*
+                        #ws_state_init
                     }
                 }
 
@@ -371,6 +389,133 @@ pub fn generate(model: &Model) -> TokenStream {
                 }
             }
         };
+    }
+}
+
+/// Streaming inference for a model over sequences whose every layer can run one time step at a
+/// time: the `State` struct with each recurrent layer's kept arrays, and each layer's step code.
+struct Streaming {
+    state: Ident,
+    fields: Vec<(Ident, usize)>,
+    steps: Vec<TokenStream>,
+}
+
+fn streaming(model: &Model) -> Option<Streaming> {
+    if !matches!(model.input, Shape::Sequence { .. }) {
+        return None;
+    }
+    let last = model.layers.len();
+    let mut steps = Vec::new();
+    let mut fields = Vec::new();
+    for (index, layer) in model.layers.iter().enumerate() {
+        let cx = Cx {
+            index,
+            layer,
+            is_last: index + 1 == last,
+            step: true,
+        };
+        steps.push(layer.spec.step(&cx)?);
+        for (name, len) in layer.spec.state() {
+            fields.push((scratch_field(index, name), len));
+        }
+    }
+    Some(Streaming {
+        state: format_ident!("{}State", model.name),
+        fields,
+        steps,
+    })
+}
+
+impl Streaming {
+    /// The `State` struct, its impls, and `step` on the model.
+    fn items(&self, model: &Model, ws_name: &Ident) -> TokenStream {
+        let Streaming {
+            state: state_name,
+            fields,
+            steps,
+        } = self;
+        let Model { vis, name, .. } = model;
+        let Shape::Sequence { f, .. } = model.input else {
+            unreachable!("streaming models take sequences")
+        };
+        // A sequence output (`return_sequences = true` last) gives one time step per step.
+        let output_size = match *model.output() {
+            Shape::Sequence { f, .. } => f,
+            ref shape => shape.size(),
+        };
+        let h_last = format_ident!("h{}", model.layers.len());
+        let field_inits = fields
+            .iter()
+            .map(|(n, len)| quote!(#n: [T::default(); #len]));
+        let field_decls = fields.iter().map(|(n, len)| quote!(#n: [T; #len]));
+        let doc = format!(
+            "The state [`{name}::step`] keeps between time steps: every recurrent layer's hidden \
+            state, zero at the start of a stream. Lives on the stack (no allocation); the model's \
+            workspace holds one too."
+        );
+        quote! {
+            #[doc = #doc]
+            #[derive(Clone, Debug, PartialEq)]
+            #vis struct #state_name<T: ::kiln::Scalar = f32> {
+                #(#field_decls,)*
+            }
+
+            const _: () = {
+                impl<T: ::kiln::Scalar> ::core::default::Default for #state_name<T> {
+                    fn default() -> Self {
+                        Self { #(#field_inits,)* }
+                    }
+                }
+
+                impl<T: ::kiln::Scalar> #state_name<T> {
+                    /// Forgets the stream: every state back to zero, as before the first step.
+                    pub fn reset_state(&mut self) {
+                        *self = ::core::default::Default::default();
+                    }
+                }
+
+                impl<T: ::kiln::Scalar> ::core::convert::AsMut<#state_name<T>> for #state_name<T> {
+                    fn as_mut(&mut self) -> &mut Self {
+                        self
+                    }
+                }
+
+                impl<T: ::kiln::Scalar> ::core::convert::AsMut<#state_name<T>> for #ws_name<T> {
+                    fn as_mut(&mut self) -> &mut #state_name<T> {
+                        &mut self.state
+                    }
+                }
+
+                impl<T: ::kiln::Scalar> #ws_name<T> {
+                    /// Forgets the stream [`#name::step`] runs through this workspace.
+                    pub fn reset_state(&mut self) {
+                        self.state.reset_state();
+                    }
+                }
+
+                impl<T: ::kiln::Scalar> #name<T> {
+                    /// Scalars in one time step of the input (`features`).
+                    pub const STEP_INPUT_SIZE: usize = #f;
+
+                    /// Streaming inference: feeds one time step `x` (`features` scalars), carrying
+                    /// every recurrent layer's state in `state` (a workspace or a
+                    /// [`#state_name`]), and returns what [`Self::predict`] would give for the
+                    /// whole stream so far (with a sequence output, this step's part of it). No
+                    /// allocation.
+                    pub fn step<S, X>(&self, state: &mut S, x: &X) -> ::kiln::__private::SVector<T, #output_size>
+                    where
+                        S: ::core::convert::AsMut<#state_name<T>> + ?::core::marker::Sized,
+                        X: ::kiln::Input<T, #f> + ?::core::marker::Sized,
+                    {
+                        let state = state.as_mut();
+                        let h0: &[T; #f] = ::kiln::Input::<T, #f>::as_array(x);
+                        #(#steps)*
+                        let _ = state;
+                        ::kiln::__private::SVector::<T, #output_size>::from_column_slice(&#h_last[..])
+                    }
+                }
+            };
+        }
     }
 }
 

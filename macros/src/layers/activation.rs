@@ -78,6 +78,11 @@ impl LayerSpec for ActivationLayer {
         }
     }
 
+    fn step(&self, cx: &Cx) -> Option<TokenStream> {
+        // Elementwise (softmax only on vectors): a time step at a time is the same function.
+        Some(self.predict(cx))
+    }
+
     fn logits(&self, cx: &Cx) -> Option<TokenStream> {
         // The model's own input is not kept in the workspace; losses then use the output alone.
         (!self.activation.is_linear() && cx.index > 0).then(|| cx.input())

@@ -76,4 +76,8 @@ impl LayerSpec for Dropout {
         let (x, y) = (cx.predict_in(), cx.predict_out());
         quote!(let #y = #x;)
     }
+
+    fn step(&self, cx: &Cx) -> Option<TokenStream> {
+        Some(self.predict(cx))
+    }
 }

@@ -79,6 +79,21 @@ pub trait LayerSpec {
     /// [`Cx::predict_in`].
     fn predict(&self, cx: &Cx) -> TokenStream;
 
+    /// Arrays a recurrent layer keeps between streaming steps (its hidden state): names and
+    /// lengths, fields of the model's `State` struct.
+    fn state(&self) -> Vec<(&'static str, usize)> {
+        Vec::new()
+    }
+
+    /// One time step of streaming inference, like [`LayerSpec::predict`] but with every
+    /// sequence shape read as one step of it ([`Cx::input_size`] says so) and the recurrent
+    /// state in `state` ([`Cx::state`]). `None` when the layer cannot run step by step: it mixes
+    /// time steps (Flatten of a sequence), or is not defined on sequences. By default layers
+    /// after the recurrent ones (vector inputs) step as they predict.
+    fn step(&self, cx: &Cx) -> Option<TokenStream> {
+        matches!(cx.layer.input, Shape::Vector(_)).then(|| self.predict(cx))
+    }
+
     /// The workspace field holding the input of the output activation (the logits), when this
     /// layer's output activation is not linear.
     fn logits(&self, _cx: &Cx) -> Option<TokenStream> {
@@ -108,6 +123,8 @@ pub struct Cx<'a> {
     pub index: usize,
     pub layer: &'a Layer,
     pub is_last: bool,
+    /// Generating streaming `step` code: a sequence input is one time step of it.
+    pub step: bool,
 }
 
 impl Cx<'_> {
@@ -251,8 +268,18 @@ impl Cx<'_> {
         format_ident!("h{}", self.index + 1)
     }
 
+    /// Scalars in one input sample; in `step` code, in one time step of a sequence.
     pub fn input_size(&self) -> usize {
-        self.layer.input.size()
+        match self.layer.input {
+            Shape::Sequence { f, .. } if self.step => f,
+            ref shape => shape.size(),
+        }
+    }
+
+    /// `state.lI_name`: an array of this layer's streaming state ([`LayerSpec::state`]).
+    pub fn state(&self, name: &str) -> TokenStream {
+        let f = scratch_field(self.index, name);
+        quote!(state.#f)
     }
 }
 

@@ -362,6 +362,17 @@ impl LayerSpec for Recurrent {
         }
     }
 
+    fn state(&self) -> Vec<(&'static str, usize)> {
+        match self.cell {
+            Cell::Lstm => vec![("h", self.units), ("c", self.units)],
+            Cell::SimpleRnn | Cell::Gru => vec![("h", self.units)],
+        }
+    }
+
+    fn step(&self, cx: &Cx) -> Option<TokenStream> {
+        Some(self.step_code(cx))
+    }
+
     fn predict(&self, cx: &Cx) -> TokenStream {
         let (s, f, u) = self.sizes(cx);
         let (w, r, b) = self.weights(cx);
@@ -403,6 +414,49 @@ impl LayerSpec for Recurrent {
 }
 
 impl Recurrent {
+    /// Streaming inference: `h` (and LSTM's `c`) stay in the model's `State`; the output of a
+    /// step is `hₛ`, with or without `return_sequences`.
+    fn step_code(&self, cx: &Cx) -> TokenStream {
+        let (_, f, u) = self.sizes(cx);
+        let (w, r, b) = self.weights(cx);
+        let (x, y) = (cx.predict_in(), cx.predict_out());
+        let buf = cx.predict_buffer();
+        let h = cx.state("h");
+        let call = match self.cell {
+            Cell::Lstm => {
+                let (c, gates) = (cx.state("c"), 4 * u);
+                quote! {
+                    let mut gates = [T::default(); #gates];
+                    ::kiln::__private::lstm::step::<T, #f, #u>(
+                        #w, #r, #b, &#x[..], &mut #h[..], &mut #c[..], &mut gates,
+                    );
+                }
+            }
+            Cell::SimpleRnn => quote! {
+                let mut z = [T::default(); #u];
+                ::kiln::__private::simple_rnn::step::<T, #f, #u>(
+                    #w, #r, #b, &#x[..], &mut #h[..], &mut z,
+                );
+            },
+            Cell::Gru => {
+                let gates = 4 * u;
+                quote! {
+                    let mut gates = [T::default(); #gates];
+                    ::kiln::__private::gru::step::<T, #f, #u>(
+                        #w, #r, #b, &#x[..], &mut #h[..], &mut gates,
+                    );
+                }
+            }
+        };
+        quote! {
+            {
+                #call
+            }
+            let #buf: [T; #u] = #h;
+            let #y = &#buf;
+        }
+    }
+
     /// Steps, features and units.
     fn sizes(&self, cx: &Cx) -> (usize, usize, usize) {
         (
