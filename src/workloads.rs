@@ -7,9 +7,12 @@
 //! | W1b | same | forward of a batch of 1024 |
 //! | W2 | 784 → Dense 64 relu → Dense 64 relu → Dense 10 softmax, sparse CE, Adam 1e-3 | training step, batch 32 |
 //! | W2i | same | forward of one sample |
+//! | W4 | 10×1 → LSTM 10 (sequences) → LSTM 10 → Dense 10 relu → Dense 1, MSE, Adam | training step, batch 32 |
+//! | W4i | same | forward of one sequence |
+//! | W4s | same | one streaming step (one time step through the kept state) |
 //! | W3 | 32×32×3 → Conv2D 32 3×3 relu → MaxPool 2 → Conv2D 64 3×3 relu → MaxPool 2 → Flatten → Dense 128 relu → Dense 10 softmax, Adam | training step, batch 32 |
 
-use kiln::losses::SparseCategoricalCrossentropy;
+use kiln::losses::{MeanSquaredError, SparseCategoricalCrossentropy};
 use kiln::optim::Adam;
 use kiln::{model, Compile, Mode, Model, Rng, SVector};
 use std::hint::black_box;
@@ -27,6 +30,14 @@ model! {
         Flatten(),
         Dense(128, activation = relu),
         Dense(10, activation = softmax),
+    }
+    /// Seed 003's stacked LSTM forecaster (W4, W4i, W4s).
+    pub struct W4Net {
+        Input(10, 1),
+        LSTM(10, return_sequences = true),
+        LSTM(10),
+        Dense(10, activation = relu),
+        Dense(1),
     }
     /// Seed 004's MNIST MLP (W2, W2i).
     pub struct W2Net { Input(784), Dense(64, activation = relu), Dense(64, activation = relu), Dense(10, activation = softmax) }
@@ -135,6 +146,50 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             note: "train_step (forward, backward, Adam), batch 32",
             step: Box::new(move || {
                 black_box(trainer.train_step(black_box(&x), &y, 32));
+            }),
+        });
+    }
+    if wanted("W4") {
+        let mut trainer = W4Net::new(1).compile(Adam::new(1e-3), MeanSquaredError);
+        let x = random(10 * 32, 7);
+        let y = random(32, 8);
+        trainer
+            .fit(&x, &y, kiln::Fit::epochs(1).batch_size(32).quiet())
+            .expect("warm-up step");
+        all.push(Workload {
+            id: "W4",
+            metric: Metric::SamplesPerSecond,
+            samples: 32,
+            note: "train_step (forward, backward through time, Adam), batch 32",
+            step: Box::new(move || {
+                black_box(trainer.train_step(black_box(&x), &y, 32));
+            }),
+        });
+    }
+    if wanted("W4i") {
+        let model = W4Net::new(1);
+        let x = SVector::<f32, 10>::from_vec(random(10, 9));
+        all.push(Workload {
+            id: "W4i",
+            metric: Metric::NsPerSample,
+            samples: 1,
+            note: "predict one sequence of 10 steps, batch 1",
+            step: Box::new(move || {
+                black_box(model.predict(black_box(&x)));
+            }),
+        });
+    }
+    if wanted("W4s") {
+        let model = W4Net::new(1);
+        let mut state = W4NetState::default();
+        let x = [0.25f32];
+        all.push(Workload {
+            id: "W4s",
+            metric: Metric::NsPerSample,
+            samples: 1,
+            note: "step: one time step of a stream through the kept LSTM states",
+            step: Box::new(move || {
+                black_box(model.step(&mut state, black_box(&x)));
             }),
         });
     }
