@@ -119,8 +119,9 @@ pub struct Param {
     pub name: &'static str,
     /// Keras' shape (`kernel` of Dense is `[in, out]`), which is also kiln's memory layout.
     pub shape: Vec<usize>,
-    /// PyTorch's name and shape in an `nn.Sequential` state_dict (`weight`, `[out, in]`).
-    pub torch_name: &'static str,
+    /// PyTorch's names within the layer's module (`weight`; recurrent biases are two tensors,
+    /// `bias_ih_l0` and `bias_hh_l0`) and the shape of each (`[out, in]`).
+    pub torch_names: &'static [&'static str],
     pub torch_shape: Vec<usize>,
     pub init: Init,
     /// Offset in the model's flat parameter buffer, filled in after shape inference.
@@ -140,7 +141,7 @@ impl Param {
         let kernel = Param {
             name: "kernel",
             shape,
-            torch_name: "weight",
+            torch_names: &["weight"],
             torch_shape,
             init: Init::GlorotUniform { fan_in, fan_out },
             offset: 0,
@@ -148,7 +149,7 @@ impl Param {
         let bias = Param {
             name: "bias",
             shape: vec![outputs],
-            torch_name: "bias",
+            torch_names: &["bias"],
             torch_shape: vec![outputs],
             init: Init::Zeros,
             offset: 0,

@@ -116,6 +116,11 @@ pub struct LayerInfo {
     pub kind: &'static str,
     /// Shape of one output sample.
     pub output_shape: &'static [usize],
+    /// The layer's place in the equivalent PyTorch `nn.Sequential`, which prefixes its tensors'
+    /// names in a state_dict (`2.weight`). A fused non-linear activation is a module of its own
+    /// (`Dense(64, activation = relu)` is `Linear`, `ReLU`), so is every layer, and a global
+    /// pool is two (`AdaptiveAvgPool2d(1)`, `Flatten()`): see [`crate::io`].
+    pub torch_index: usize,
     /// Parameter tensors, in storage order.
     pub params: &'static [ParamInfo],
 }
@@ -127,9 +132,11 @@ pub struct ParamInfo {
     pub name: &'static str,
     /// Keras' shape, which is kiln's memory layout (row-major): Dense `kernel` is `[in, out]`.
     pub shape: &'static [usize],
-    /// PyTorch's name for it within its module: `weight`.
-    pub torch_name: &'static str,
-    /// PyTorch's shape: Linear `weight` is `[out, in]`.
+    /// PyTorch's names for it within its module: `["weight"]`. Recurrent biases are PyTorch's
+    /// two tensors `["bias_ih_l0", "bias_hh_l0"]` (GRU: the two rows of Keras' `[2, 3·units]`
+    /// bias; LSTM and SimpleRNN: Keras' one bias is their sum).
+    pub torch_names: &'static [&'static str],
+    /// PyTorch's shape of each: Linear `weight` is `[out, in]`.
     pub torch_shape: &'static [usize],
     /// First element in the flat buffer.
     pub offset: usize,

@@ -153,17 +153,20 @@ pub fn generate(model: &Model) -> TokenStream {
         })
         .collect();
 
+    let mut torch_index = 0;
     let layer_infos = model.layers.iter().map(|layer| {
         let (lname, kind) = (&layer.name, layer.spec.kind());
         let shape = layer.output.dims();
         let params = layer.params.iter().map(|p| {
             let pname = format!("{}.{}", layer.name, p.name);
-            let (shape, tname, tshape) = (&p.shape, p.torch_name, &p.torch_shape);
+            let (shape, tnames, tshape) = (&p.shape, p.torch_names, &p.torch_shape);
             let (offset, len) = (p.offset, p.len());
-            quote!(::kiln::ParamInfo { name: #pname, shape: &[#(#shape),*], torch_name: #tname, torch_shape: &[#(#tshape),*], offset: #offset, len: #len })
+            quote!(::kiln::ParamInfo { name: #pname, shape: &[#(#shape),*], torch_names: &[#(#tnames),*], torch_shape: &[#(#tshape),*], offset: #offset, len: #len })
         });
-        quote!(::kiln::LayerInfo { name: #lname, kind: #kind, output_shape: &[#(#shape),*], params: &[#(#params),*] })
-    });
+        let index = torch_index;
+        torch_index += layer.spec.torch_modules();
+        quote!(::kiln::LayerInfo { name: #lname, kind: #kind, output_shape: &[#(#shape),*], torch_index: #index, params: &[#(#params),*] })
+    }).collect::<Vec<_>>();
 
     let (ws_state_field, ws_state_init, stream_items) = match &streaming {
         Some(stream) => {

@@ -287,6 +287,10 @@ impl LayerSpec for Conv2D {
         Some(self.activation)
     }
 
+    fn torch_modules(&self) -> usize {
+        1 + usize::from(!self.activation.is_linear())
+    }
+
     fn forward(&self, cx: &Cx) -> TokenStream {
         let g = self.geometry_of(cx);
         let geometry = self.geometry_const(&g);

@@ -99,6 +99,10 @@ impl LayerSpec for Dense {
         Some(self.activation)
     }
 
+    fn torch_modules(&self) -> usize {
+        1 + usize::from(!self.activation.is_linear())
+    }
+
     fn forward(&self, cx: &Cx) -> TokenStream {
         let (i, o) = (cx.input_size(), self.units);
         let w = cx.param_slice("kernel");

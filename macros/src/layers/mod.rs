@@ -63,6 +63,12 @@ pub trait LayerSpec {
         Vec::new()
     }
 
+    /// How many modules the layer is in the equivalent PyTorch `nn.Sequential`: its place there
+    /// numbers its tensors (`0.weight`). A fused non-linear activation is a module of its own.
+    fn torch_modules(&self) -> usize {
+        1
+    }
+
     /// The activation producing this layer's output, if the layer ends in one.
     fn output_activation(&self) -> Option<Activation> {
         None

@@ -276,6 +276,14 @@ impl LayerSpec for Pool {
         self.name.clone()
     }
 
+    /// A global pool is `nn.AdaptiveMaxPool2d(1)` / `nn.AdaptiveAvgPool2d(1)` then `nn.Flatten()`.
+    fn torch_modules(&self) -> usize {
+        match self.window {
+            Window::Local { .. } => 1,
+            Window::Global => 2,
+        }
+    }
+
     fn output_shape(&self, input: &Shape, call: &Call) -> syn::Result<Shape> {
         let Some(g) = self.geometry(input) else {
             return Err(call.error(format!(

@@ -201,7 +201,7 @@ impl LayerSpec for Recurrent {
             Param {
                 name: "kernel",
                 shape: vec![f, g * u],
-                torch_name: "weight_ih_l0",
+                torch_names: &["weight_ih_l0"],
                 torch_shape: vec![g * u, f],
                 init: Init::GlorotUniform {
                     fan_in: f,
@@ -212,7 +212,7 @@ impl LayerSpec for Recurrent {
             Param {
                 name: "recurrent_kernel",
                 shape: vec![u, g * u],
-                torch_name: "weight_hh_l0",
+                torch_names: &["weight_hh_l0"],
                 torch_shape: vec![g * u, u],
                 init: Init::Orthogonal {
                     rows: u,
@@ -222,20 +222,21 @@ impl LayerSpec for Recurrent {
             },
         ];
         if self.use_bias && self.cell == Cell::Gru {
-            // Keras' `[2, 3·units]`: the input bias, then the recurrent bias.
+            // Keras' `[2, 3·units]`: the input bias, then the recurrent bias, PyTorch's two.
             params.push(Param {
                 name: "bias",
                 shape: vec![2, g * u],
-                torch_name: "bias_ih_l0, bias_hh_l0",
-                torch_shape: vec![2, g * u],
+                torch_names: &["bias_ih_l0", "bias_hh_l0"],
+                torch_shape: vec![g * u],
                 init: Init::Zeros,
                 offset: 0,
             });
         } else if self.use_bias {
+            // One Keras bias, the sum of PyTorch's two.
             params.push(Param {
                 name: "bias",
                 shape: vec![g * u],
-                torch_name: "bias_ih_l0",
+                torch_names: &["bias_ih_l0", "bias_hh_l0"],
                 torch_shape: vec![g * u],
                 init: match self.cell {
                     Cell::Lstm => Init::UnitForgetBias { units: u },
