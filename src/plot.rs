@@ -1,5 +1,6 @@
 //! PNG plots for the examples: a training history (loss and a metric per epoch, training and
-//! validation) and a scatter of data with a fitted line.
+//! validation), a scatter of data with a fitted line, and line charts of several series against
+//! a shared x axis (e.g. a forecast against the truth).
 //!
 //! Plots are drawn by plotters into an RGB buffer and written with the `png` crate. Text is
 //! rendered with DejaVu Sans, bundled in `examples/assets/` (its licence beside it) and
@@ -260,6 +261,105 @@ pub fn xy_png(
     })
 }
 
+/// How strongly a [`Line`] of a [`lines_png`] chart is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Emphasis {
+    /// 2 px, opaque: the series the chart is about.
+    Strong,
+    /// 1 px, opaque.
+    Normal,
+    /// 1 px, pale: a reference to compare against.
+    Faint,
+}
+
+/// One series of a [`lines_png`] chart: a polyline through `points` (in x order), its legend
+/// entry, colour and emphasis.
+#[derive(Clone, Copy, Debug)]
+pub struct Line<'a> {
+    /// Legend entry.
+    pub label: &'a str,
+    /// `(x, y)` points, joined in the given order.
+    pub points: &'a [(f64, f64)],
+    /// Colour, e.g. `plotters::style::RED`.
+    pub color: RGBColor,
+    /// Stroke width and opacity.
+    pub emphasis: Emphasis,
+}
+
+impl Line<'_> {
+    fn style(&self) -> ShapeStyle {
+        match self.emphasis {
+            Emphasis::Strong => self.color.stroke_width(2),
+            Emphasis::Normal => self.color.stroke_width(1),
+            Emphasis::Faint => self.color.mix(0.45).stroke_width(1),
+        }
+    }
+}
+
+/// Caption and axis names of a [`lines_png`] chart.
+#[derive(Clone, Copy, Debug)]
+pub struct ChartLabels<'a> {
+    /// Caption above the chart.
+    pub title: &'a str,
+    /// Name of the x axis.
+    pub x: &'a str,
+    /// Name of the y axis.
+    pub y: &'a str,
+}
+
+/// Draws `lines` over a shared pair of axes (ranges fitted to all points), later lines on top,
+/// with a legend; writes a `width × height` PNG to `path`. Non-finite points are left out of
+/// the ranges (plotters skips them off the chart).
+pub fn lines_png(
+    lines: &[Line<'_>],
+    labels: ChartLabels<'_>,
+    (width, height): (u32, u32),
+    path: impl AsRef<Path>,
+) -> Result<(), PlotError> {
+    if lines.iter().all(|l| l.points.is_empty()) {
+        return Err(PlotError::Empty("no line has a point"));
+    }
+    let all = || lines.iter().flat_map(|l| l.points.iter());
+    let (x0, x1) = range(all().map(|p| p.0));
+    let (y0, y1) = range(all().map(|p| p.1));
+    render(path.as_ref(), (width, height), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(labels.title, (FONT, 22))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(draw_err)?;
+        chart
+            .configure_mesh()
+            .x_desc(labels.x)
+            .y_desc(labels.y)
+            .light_line_style(TRANSPARENT)
+            .label_style((FONT, 13))
+            .draw()
+            .map_err(draw_err)?;
+        for line in lines {
+            let style = line.style();
+            chart
+                .draw_series(LineSeries::new(line.points.iter().copied(), style))
+                .map_err(draw_err)?
+                .label(line.label)
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 20, y)], style.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font((FONT, 14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()
+            .map_err(draw_err)?;
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,5 +409,42 @@ mod tests {
         };
         xy_png(&points, &[(0.0, 1.0), (19.0, 39.0)], labels, &path).unwrap();
         assert!(is_png(&path));
+    }
+
+    #[test]
+    fn line_chart_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let truth: Vec<(f64, f64)> = (0..50)
+            .map(|i| (i as f64, (i as f64 / 5.0).sin()))
+            .collect();
+        let shifted: Vec<(f64, f64)> = truth.windows(2).map(|w| (w[1].0, w[0].1)).collect();
+        let lines = [
+            Line {
+                label: "truth",
+                points: &truth,
+                color: BLACK,
+                emphasis: Emphasis::Normal,
+            },
+            Line {
+                label: "naive",
+                points: &shifted,
+                color: BLUE,
+                emphasis: Emphasis::Faint,
+            },
+        ];
+        let labels = ChartLabels {
+            title: "sine",
+            x: "t",
+            y: "sin",
+        };
+        let path = dir.path().join("lines.png");
+        lines_png(&lines, labels, (800, 400), &path).unwrap();
+        assert!(is_png(&path));
+        let empty = [Line {
+            points: &[],
+            ..lines[0]
+        }];
+        let err = lines_png(&empty, labels, (800, 400), &path).unwrap_err();
+        assert!(matches!(err, PlotError::Empty(_)), "{err}");
     }
 }

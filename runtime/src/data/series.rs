@@ -114,7 +114,10 @@ mod tests {
         // Same sizes as the shuffled split.
         let r = crate::data::train_test_split(10, 0.25, 0).unwrap();
         assert_eq!((r.train.len(), r.test.len()), (7, 3));
-        assert_eq!(chronological_split(0, 0.5).unwrap().test, Vec::<usize>::new());
+        assert_eq!(
+            chronological_split(0, 0.5).unwrap().test,
+            Vec::<usize>::new()
+        );
         for f in [0.0, 1.0, f64::NAN] {
             assert!(matches!(
                 chronological_split(10, f),
