@@ -272,8 +272,8 @@ pub enum Emphasis {
     Faint,
 }
 
-/// One series of a [`lines_png`] chart: a polyline through `points` (in x order), its legend
-/// entry, colour and emphasis.
+/// One series of a [`Chart`]: a polyline through `points` (in x order), its legend entry, colour
+/// and emphasis.
 #[derive(Clone, Copy, Debug)]
 pub struct Line<'a> {
     /// Legend entry.
@@ -296,66 +296,105 @@ impl Line<'_> {
     }
 }
 
-/// Caption and axis names of a [`lines_png`] chart.
+/// One panel of a [`lines_png`] figure: lines over a shared pair of axes.
 #[derive(Clone, Copy, Debug)]
-pub struct ChartLabels<'a> {
-    /// Caption above the chart.
+pub struct Chart<'a> {
+    /// Caption above the panel.
     pub title: &'a str,
     /// Name of the x axis.
     pub x: &'a str,
     /// Name of the y axis.
     pub y: &'a str,
+    /// The series, drawn in order (later ones on top).
+    pub lines: &'a [Line<'a>],
+    /// Which corner the legend goes in.
+    pub legend: Corner,
 }
 
-/// Draws `lines` over a shared pair of axes (ranges fitted to all points), later lines on top,
-/// with a legend; writes a `width × height` PNG to `path`. Non-finite points are left out of
-/// the ranges (plotters skips them off the chart).
+/// A corner of a chart, for its legend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Corner {
+    UpperLeft,
+    UpperRight,
+    LowerLeft,
+    LowerRight,
+}
+
+impl Corner {
+    fn position(self) -> SeriesLabelPosition {
+        match self {
+            Corner::UpperLeft => SeriesLabelPosition::UpperLeft,
+            Corner::UpperRight => SeriesLabelPosition::UpperRight,
+            Corner::LowerLeft => SeriesLabelPosition::LowerLeft,
+            Corner::LowerRight => SeriesLabelPosition::LowerRight,
+        }
+    }
+}
+
+/// Tick labels with as many decimals as a tenth of the axis span needs (`1970`, `0.25`).
+fn tick_formatter((lo, hi): (f64, f64)) -> impl Fn(&f64) -> String {
+    let decimals = (-((hi - lo) / 10.0).log10().floor()).clamp(0.0, 6.0) as usize;
+    move |v| format!("{v:.decimals$}")
+}
+
+/// Draws `charts` stacked top to bottom, each with its axes fitted to its points (non-finite ones
+/// left out of the ranges) and a legend, into one `width × height` PNG written to `path`.
 pub fn lines_png(
-    lines: &[Line<'_>],
-    labels: ChartLabels<'_>,
+    charts: &[Chart<'_>],
     (width, height): (u32, u32),
     path: impl AsRef<Path>,
 ) -> Result<(), PlotError> {
-    if lines.iter().all(|l| l.points.is_empty()) {
-        return Err(PlotError::Empty("no line has a point"));
+    if charts.is_empty() {
+        return Err(PlotError::Empty("no chart"));
     }
-    let all = || lines.iter().flat_map(|l| l.points.iter());
-    let (x0, x1) = range(all().map(|p| p.0));
-    let (y0, y1) = range(all().map(|p| p.1));
+    if charts
+        .iter()
+        .any(|c| c.lines.iter().all(|l| l.points.is_empty()))
+    {
+        return Err(PlotError::Empty("a chart has no point"));
+    }
     render(path.as_ref(), (width, height), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(labels.title, (FONT, 22))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(draw_err)?;
-        chart
-            .configure_mesh()
-            .x_desc(labels.x)
-            .y_desc(labels.y)
-            .light_line_style(TRANSPARENT)
-            .label_style((FONT, 13))
-            .draw()
-            .map_err(draw_err)?;
-        for line in lines {
-            let style = line.style();
+        let panels = root.split_evenly((charts.len(), 1));
+        for (panel, spec) in panels.iter().zip(charts) {
+            let all = || spec.lines.iter().flat_map(|l| l.points.iter());
+            let xs = range(all().map(|p| p.0));
+            let ys = range(all().map(|p| p.1));
+            let mut chart = ChartBuilder::on(panel)
+                .caption(spec.title, (FONT, 20))
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(56)
+                .build_cartesian_2d(xs.0..xs.1, ys.0..ys.1)
+                .map_err(draw_err)?;
             chart
-                .draw_series(LineSeries::new(line.points.iter().copied(), style))
-                .map_err(draw_err)?
-                .label(line.label)
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 20, y)], style.stroke_width(2))
-                });
+                .configure_mesh()
+                .x_desc(spec.x)
+                .y_desc(spec.y)
+                .x_label_formatter(&tick_formatter(xs))
+                .y_label_formatter(&tick_formatter(ys))
+                .light_line_style(TRANSPARENT)
+                .label_style((FONT, 13))
+                .draw()
+                .map_err(draw_err)?;
+            for line in spec.lines {
+                let style = line.style();
+                chart
+                    .draw_series(LineSeries::new(line.points.iter().copied(), style))
+                    .map_err(draw_err)?
+                    .label(line.label)
+                    .legend(move |(x, y)| {
+                        PathElement::new([(x, y), (x + 20, y)], style.stroke_width(2))
+                    });
+            }
+            chart
+                .configure_series_labels()
+                .position(spec.legend.position())
+                .label_font((FONT, 14))
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .draw()
+                .map_err(draw_err)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FONT, 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(draw_err)?;
         Ok(())
     })
 }
@@ -412,7 +451,7 @@ mod tests {
     }
 
     #[test]
-    fn line_chart_is_written() {
+    fn line_charts_are_written() {
         let dir = tempfile::tempdir().unwrap();
         let truth: Vec<(f64, f64)> = (0..50)
             .map(|i| (i as f64, (i as f64 / 5.0).sin()))
@@ -432,19 +471,34 @@ mod tests {
                 emphasis: Emphasis::Faint,
             },
         ];
-        let labels = ChartLabels {
+        let chart = Chart {
             title: "sine",
             x: "t",
             y: "sin",
+            lines: &lines,
+            legend: Corner::UpperRight,
+        };
+        let zoom = Chart {
+            title: "zoom",
+            lines: &lines[..1],
+            ..chart
         };
         let path = dir.path().join("lines.png");
-        lines_png(&lines, labels, (800, 400), &path).unwrap();
+        lines_png(&[chart, zoom], (800, 600), &path).unwrap();
         assert!(is_png(&path));
-        let empty = [Line {
+        let no_point = [Line {
             points: &[],
             ..lines[0]
         }];
-        let err = lines_png(&empty, labels, (800, 400), &path).unwrap_err();
-        assert!(matches!(err, PlotError::Empty(_)), "{err}");
+        let empty = Chart {
+            lines: &no_point,
+            ..chart
+        };
+        for charts in [&[][..], &[chart, empty][..]] {
+            let err = lines_png(charts, (800, 400), &path).unwrap_err();
+            assert!(matches!(err, PlotError::Empty(_)), "{err}");
+        }
+        assert_eq!(tick_formatter((1970.0, 2009.0))(&1980.0), "1980");
+        assert_eq!(tick_formatter((0.0, 0.5))(&0.25), "0.25");
     }
 }
