@@ -2,8 +2,9 @@
 //!
 //! This small library is the examples' shared code:
 //!
-//! * [`plot`]: PNG line and scatter plots (training history, data with a fitted line), drawn with
-//!   plotters and a bundled font, so they work without any system library;
+//! * [`plot`]: PNG line and scatter plots (training history, data with a fitted line, several
+//!   series on shared axes), drawn with plotters and a bundled font, so they work without any
+//!   system library;
 //! * [`cli`]: where the shipped data sits and where outputs go by default;
 //! * [`mnist`]: the MNIST training job of the `mnist` and `mnist_cnn` examples;
 //! * [`digits_png`]: writes the shipped 8×8 digits as a folder of PNG images, the input of the

@@ -1,5 +1,6 @@
 //! PNG plots for the examples: a training history (loss and a metric per epoch, training and
-//! validation) and a scatter of data with a fitted line.
+//! validation), a scatter of data with a fitted line, and line charts of several series against
+//! a shared x axis (e.g. a forecast against the truth).
 //!
 //! Plots are drawn by plotters into an RGB buffer and written with the `png` crate. Text is
 //! rendered with DejaVu Sans, bundled in `examples/assets/` (its licence beside it) and
@@ -260,6 +261,144 @@ pub fn xy_png(
     })
 }
 
+/// How strongly a [`Line`] of a [`lines_png`] chart is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Emphasis {
+    /// 2 px, opaque: the series the chart is about.
+    Strong,
+    /// 1 px, opaque.
+    Normal,
+    /// 1 px, pale: a reference to compare against.
+    Faint,
+}
+
+/// One series of a [`Chart`]: a polyline through `points` (in x order), its legend entry, colour
+/// and emphasis.
+#[derive(Clone, Copy, Debug)]
+pub struct Line<'a> {
+    /// Legend entry.
+    pub label: &'a str,
+    /// `(x, y)` points, joined in the given order.
+    pub points: &'a [(f64, f64)],
+    /// Colour, e.g. `plotters::style::RED`.
+    pub color: RGBColor,
+    /// Stroke width and opacity.
+    pub emphasis: Emphasis,
+}
+
+impl Line<'_> {
+    fn style(&self) -> ShapeStyle {
+        match self.emphasis {
+            Emphasis::Strong => self.color.stroke_width(2),
+            Emphasis::Normal => self.color.stroke_width(1),
+            Emphasis::Faint => self.color.mix(0.45).stroke_width(1),
+        }
+    }
+}
+
+/// One panel of a [`lines_png`] figure: lines over a shared pair of axes.
+#[derive(Clone, Copy, Debug)]
+pub struct Chart<'a> {
+    /// Caption above the panel.
+    pub title: &'a str,
+    /// Name of the x axis.
+    pub x: &'a str,
+    /// Name of the y axis.
+    pub y: &'a str,
+    /// The series, drawn in order (later ones on top).
+    pub lines: &'a [Line<'a>],
+    /// Which corner the legend goes in.
+    pub legend: Corner,
+}
+
+/// A corner of a chart, for its legend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Corner {
+    UpperLeft,
+    UpperRight,
+    LowerLeft,
+    LowerRight,
+}
+
+impl Corner {
+    fn position(self) -> SeriesLabelPosition {
+        match self {
+            Corner::UpperLeft => SeriesLabelPosition::UpperLeft,
+            Corner::UpperRight => SeriesLabelPosition::UpperRight,
+            Corner::LowerLeft => SeriesLabelPosition::LowerLeft,
+            Corner::LowerRight => SeriesLabelPosition::LowerRight,
+        }
+    }
+}
+
+/// Tick labels with as many decimals as a tenth of the axis span needs (`1970`, `0.25`).
+fn tick_formatter((lo, hi): (f64, f64)) -> impl Fn(&f64) -> String {
+    let decimals = (-((hi - lo) / 10.0).log10().floor()).clamp(0.0, 6.0) as usize;
+    move |v| format!("{v:.decimals$}")
+}
+
+/// Draws `charts` stacked top to bottom, each with its axes fitted to its points (non-finite ones
+/// left out of the ranges) and a legend, into one `width × height` PNG written to `path`.
+pub fn lines_png(
+    charts: &[Chart<'_>],
+    (width, height): (u32, u32),
+    path: impl AsRef<Path>,
+) -> Result<(), PlotError> {
+    if charts.is_empty() {
+        return Err(PlotError::Empty("no chart"));
+    }
+    if charts
+        .iter()
+        .any(|c| c.lines.iter().all(|l| l.points.is_empty()))
+    {
+        return Err(PlotError::Empty("a chart has no point"));
+    }
+    render(path.as_ref(), (width, height), |root| {
+        let panels = root.split_evenly((charts.len(), 1));
+        for (panel, spec) in panels.iter().zip(charts) {
+            let all = || spec.lines.iter().flat_map(|l| l.points.iter());
+            let xs = range(all().map(|p| p.0));
+            let ys = range(all().map(|p| p.1));
+            let mut chart = ChartBuilder::on(panel)
+                .caption(spec.title, (FONT, 20))
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(56)
+                .build_cartesian_2d(xs.0..xs.1, ys.0..ys.1)
+                .map_err(draw_err)?;
+            chart
+                .configure_mesh()
+                .x_desc(spec.x)
+                .y_desc(spec.y)
+                .x_label_formatter(&tick_formatter(xs))
+                .y_label_formatter(&tick_formatter(ys))
+                .light_line_style(TRANSPARENT)
+                .label_style((FONT, 13))
+                .draw()
+                .map_err(draw_err)?;
+            for line in spec.lines {
+                let style = line.style();
+                chart
+                    .draw_series(LineSeries::new(line.points.iter().copied(), style))
+                    .map_err(draw_err)?
+                    .label(line.label)
+                    .legend(move |(x, y)| {
+                        PathElement::new([(x, y), (x + 20, y)], style.stroke_width(2))
+                    });
+            }
+            chart
+                .configure_series_labels()
+                .position(spec.legend.position())
+                .label_font((FONT, 14))
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .draw()
+                .map_err(draw_err)?;
+        }
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,5 +448,57 @@ mod tests {
         };
         xy_png(&points, &[(0.0, 1.0), (19.0, 39.0)], labels, &path).unwrap();
         assert!(is_png(&path));
+    }
+
+    #[test]
+    fn line_charts_are_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let truth: Vec<(f64, f64)> = (0..50)
+            .map(|i| (i as f64, (i as f64 / 5.0).sin()))
+            .collect();
+        let shifted: Vec<(f64, f64)> = truth.windows(2).map(|w| (w[1].0, w[0].1)).collect();
+        let lines = [
+            Line {
+                label: "truth",
+                points: &truth,
+                color: BLACK,
+                emphasis: Emphasis::Normal,
+            },
+            Line {
+                label: "naive",
+                points: &shifted,
+                color: BLUE,
+                emphasis: Emphasis::Faint,
+            },
+        ];
+        let chart = Chart {
+            title: "sine",
+            x: "t",
+            y: "sin",
+            lines: &lines,
+            legend: Corner::UpperRight,
+        };
+        let zoom = Chart {
+            title: "zoom",
+            lines: &lines[..1],
+            ..chart
+        };
+        let path = dir.path().join("lines.png");
+        lines_png(&[chart, zoom], (800, 600), &path).unwrap();
+        assert!(is_png(&path));
+        let no_point = [Line {
+            points: &[],
+            ..lines[0]
+        }];
+        let empty = Chart {
+            lines: &no_point,
+            ..chart
+        };
+        for charts in [&[][..], &[chart, empty][..]] {
+            let err = lines_png(charts, (800, 400), &path).unwrap_err();
+            assert!(matches!(err, PlotError::Empty(_)), "{err}");
+        }
+        assert_eq!(tick_formatter((1970.0, 2009.0))(&1980.0), "1980");
+        assert_eq!(tick_formatter((0.0, 0.5))(&0.25), "0.25");
     }
 }

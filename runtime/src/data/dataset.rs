@@ -128,7 +128,8 @@ pub fn one_hot<S: crate::Scalar>(labels: &[u32], classes: usize) -> Vec<S> {
     out
 }
 
-/// Sample indices of a train/test split, each list in shuffled order.
+/// Sample indices of a train/test split: each list in shuffled order, or in time order from
+/// [`crate::data::chronological_split`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Split {
     /// Indices of the training samples.
@@ -137,7 +138,7 @@ pub struct Split {
     pub test: Vec<usize>,
 }
 
-fn check_fraction(test_fraction: f64) -> Result<()> {
+pub(super) fn check_fraction(test_fraction: f64) -> Result<()> {
     if test_fraction > 0.0 && test_fraction < 1.0 {
         Ok(())
     } else {

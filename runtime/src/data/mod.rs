@@ -5,7 +5,8 @@
 //! per sample) and one target per sample (`u32` class indices, or `T` for regression), ready to
 //! hand to training as `&ds.x` and `&ds.y`. Preprocessing ([`StandardScaler`],
 //! [`MinMaxScaler`]) is fitted on the training split only; splits are seeded through
-//! [`crate::Rng`], so every run with the same seed sees the same data.
+//! [`crate::Rng`], so every run with the same seed sees the same data, except time series, which
+//! [`chronological_split`] cuts in time order.
 //!
 //! ```
 //! use kiln::data::{stratified_split, StandardScaler, Table};
@@ -46,5 +47,5 @@ pub use mnist::{
     IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, MNIST_FILES,
 };
 pub use preprocess::{MinMaxScaler, StandardScaler};
-pub use series::{load_series, windows};
+pub use series::{chronological_split, load_series, windows};
 pub use table::{LabelEncoder, Table};
