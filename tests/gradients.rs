@@ -197,6 +197,9 @@ gradient_checks! {
     gru_sequence: GruSequence { Input(5, 3), GRU(4, return_sequences = true) };
     gru_without_bias: GruNoBias { Input(4, 2), GRU(3, use_bias = false), Dense(2) };
     gru_one_step: GruOneStep { Input(1, 3), GRU(2, reset_after = true) };
+    lstm_other_activations: LstmActivations { Input(5, 2), LSTM(4, activation = silu, recurrent_activation = tanh, return_sequences = true), LSTM(3, activation = elu, recurrent_activation = softplus), Dense(2) };
+    simple_rnn_relu: RnnRelu { Input(5, 3), SimpleRNN(4, activation = silu, return_sequences = true), SimpleRNN(3, activation = relu), Dense(2) };
+    gru_other_activations: GruActivations { Input(5, 2), GRU(4, activation = silu, recurrent_activation = softplus), Dense(2) };
     gru_stacked: GruStacked { Input(6, 2), GRU(4, return_sequences = true), LSTM(3, return_sequences = true), GRU(3), Dense(2) };
     conv_stack: ConvStack {
         Input(9, 8, 2), Conv2D(4, 3, activation = relu), Conv2D(3, (3, 2), strides = 2, padding = same, activation = tanh),

@@ -4,12 +4,13 @@
 //!   return_sequences = false, name = "...")`: long short-term memory, gates in Keras' order
 //!   `i, f, c, o`, `bias` with ones for the forget gate (runtime `layers/lstm.rs`);
 //! - `SimpleRNN(units, activation = tanh, use_bias = true, return_sequences = false, name)`:
-//!   `hₛ = tanh(W·xₛ + R·hₛ₋₁ + b)` (runtime `layers/simple_rnn.rs`);
+//!   `hₛ = activation(W·xₛ + R·hₛ₋₁ + b)` (runtime `layers/simple_rnn.rs`);
 //! - `GRU(units, activation = tanh, recurrent_activation = sigmoid, use_bias = true,
 //!   return_sequences = false, reset_after = true, name)`: gates in Keras' order `z, r, h`,
 //!   `bias` `[2, 3·units]` (input and recurrent biases; runtime `layers/gru.rs`).
 //!
-//! `[t, f] → [units]` (the last hidden state) or, with `return_sequences = true`,
+//! Activations may be any element-wise function (not softmax). `[t, f] → [units]` (the last
+//! hidden state) or, with `return_sequences = true`,
 //! `[t, units]`. Parameters as Keras: `kernel` `[f, G·units]` (Glorot uniform),
 //! `recurrent_kernel` `[units, G·units]` (orthogonal), `bias` `[G·units]`, with `G` gates.
 
@@ -52,6 +53,10 @@ impl Cell {
 pub struct Recurrent {
     cell: Cell,
     units: usize,
+    /// Of the candidate / cell state (`tanh` by default).
+    activation: Activation,
+    /// Of the gates (`sigmoid` by default; unused by SimpleRNN).
+    recurrent_activation: Activation,
     use_bias: bool,
     return_sequences: bool,
     name: Option<String>,
@@ -99,27 +104,27 @@ fn parse(call: &Call, cell: Cell) -> syn::Result<Box<dyn LayerSpec>> {
     let args = Args::new(call, names)?;
     let example = format!("{}(32)", cell.kind());
     let units = args::positive_int(args.required("units", &example)?, "the number of units")?;
-    for (arg, expected) in [
-        ("activation", Activation::Tanh),
-        ("recurrent_activation", Activation::Sigmoid),
-    ] {
+    let mut activations = [Activation::Tanh, Activation::Sigmoid];
+    for (slot, arg) in activations
+        .iter_mut()
+        .zip(["activation", "recurrent_activation"])
+    {
         if let Some(value) = args.get(arg) {
-            if Activation::parse(value)? != expected {
-                let name = if expected == Activation::Tanh {
-                    "tanh"
-                } else {
-                    "sigmoid"
-                };
+            let activation = Activation::parse(value)?;
+            if activation == Activation::Softmax {
                 return Err(syn::Error::new(
                     value.span(),
                     format!(
-                        "kiln's `{}` supports only `{arg} = {name}` (Keras' default); remove the argument",
+                        "`{arg} = softmax` mixes a recurrent layer's units; `{}` takes \
+                        element-wise activations (tanh, sigmoid, relu, ...)",
                         cell.kind()
                     ),
                 ));
             }
+            *slot = activation;
         }
     }
+    let [activation, recurrent_activation] = activations;
     if let Some(value) = args.get("reset_after") {
         if !args::boolean(value, "`reset_after`")? {
             return Err(syn::Error::new(
@@ -138,6 +143,8 @@ fn parse(call: &Call, cell: Cell) -> syn::Result<Box<dyn LayerSpec>> {
     Ok(Box::new(Recurrent {
         cell,
         units,
+        activation,
+        recurrent_activation,
         use_bias,
         return_sequences,
         name: args.layer_name(),
@@ -250,7 +257,7 @@ impl LayerSpec for Recurrent {
 
     fn scratch(&self, input: &Shape, _output: &Shape) -> Vec<Scratch> {
         let (t, u, g) = (steps(input), self.units, self.cell.gates());
-        // SimpleRNN: `gates` holds ∂L/∂z in backward, `carry` ∂L/∂h.
+        // SimpleRNN: `gates` holds the pre-activations, then ∂L/∂z in backward; `carry` ∂L/∂h.
         let mut buffers = vec![
             Scratch::Buffer {
                 name: "gates",
@@ -266,10 +273,16 @@ impl LayerSpec for Recurrent {
             },
         ];
         match self.cell {
-            Cell::Lstm => buffers.push(Scratch::Buffer {
-                name: "c",
-                per_sample: u * t,
-            }),
+            Cell::Lstm => {
+                buffers.push(Scratch::Buffer {
+                    name: "c",
+                    per_sample: u * t,
+                });
+                buffers.push(Scratch::Buffer {
+                    name: "pre",
+                    per_sample: g * u * t,
+                });
+            }
             Cell::SimpleRnn => {}
             Cell::Gru => {
                 buffers.push(Scratch::Buffer {
@@ -288,28 +301,32 @@ impl LayerSpec for Recurrent {
     fn forward(&self, cx: &Cx) -> TokenStream {
         let (s, f, u) = self.sizes(cx);
         let (w, r, b) = self.weights(cx);
+        let (act, gate) = self.activations();
         let (x, y) = (cx.input(), cx.output_mut());
         let (gates, h) = (cx.scratch("gates"), cx.scratch("h"));
         let seq = self.return_sequences;
         match self.cell {
             Cell::Lstm => {
-                let c = cx.scratch("c");
+                let (c, pre) = (cx.scratch("c"), cx.scratch("pre"));
                 quote! {
-                    ::kiln::__private::lstm::forward::<T, #s, #f, #u>(
-                        #w, #r, #b, #x, &mut #gates[..], &mut #c[..], &mut #h[..], #y, #seq, n,
+                    ::kiln::__private::lstm::forward::<T, _, _, #s, #f, #u>(
+                        &#act, &#gate, #w, #r, #b, #x, &mut #gates[..],
+                        ::core::option::Option::Some(&mut #pre[..]), &mut #c[..], &mut #h[..], #y,
+                        #seq, n,
                     );
                 }
             }
             Cell::SimpleRnn => quote! {
-                ::kiln::__private::simple_rnn::forward::<T, #s, #f, #u>(
-                    #w, #r, #b, #x, &mut #h[..], #y, #seq, n,
+                ::kiln::__private::simple_rnn::forward::<T, _, #s, #f, #u>(
+                    &#act, #w, #r, #b, #x, &mut #gates[..], &mut #h[..], #y, #seq, n,
                 );
             },
             Cell::Gru => {
-                let qh = cx.scratch("qh");
+                let (qh, delta) = (cx.scratch("qh"), cx.scratch("delta"));
                 quote! {
-                    ::kiln::__private::gru::forward::<T, #s, #f, #u>(
-                        #w, #r, #b, #x, &mut #gates[..], &mut #qh[..], &mut #h[..], #y, #seq, n,
+                    ::kiln::__private::gru::forward::<T, _, _, #s, #f, #u>(
+                        &#act, &#gate, #w, #r, #b, #x, &mut #gates[..], &mut #delta[..],
+                        &mut #qh[..], &mut #h[..], #y, #seq, n,
                     );
                 }
             }
@@ -330,27 +347,30 @@ impl LayerSpec for Recurrent {
         let grad_in = cx.grad_in();
         let (gates, h, carry) = (cx.scratch("gates"), cx.scratch("h"), cx.scratch("carry"));
         let seq = self.return_sequences;
+        let (act, gate) = self.activations();
         let call = match self.cell {
             Cell::Lstm => {
-                let c = cx.scratch("c");
+                let (c, pre) = (cx.scratch("c"), cx.scratch("pre"));
                 quote! {
-                    ::kiln::__private::lstm::backward::<T, #s, #f, #u>(
-                        #w, #r, #x, &mut #gates[..], &#c[..], &#h[..], #g, &mut #carry[..], #seq,
-                        grad_kernel, grad_recurrent_kernel, #grad_bias, #grad_in, n,
+                    ::kiln::__private::lstm::backward::<T, _, _, #s, #f, #u>(
+                        &#act, &#gate, #w, #r, #x, &mut #gates[..], &#pre[..], &#c[..], &#h[..],
+                        #g, &mut #carry[..], #seq, grad_kernel, grad_recurrent_kernel,
+                        #grad_bias, #grad_in, n,
                     );
                 }
             }
             Cell::SimpleRnn => quote! {
-                ::kiln::__private::simple_rnn::backward::<T, #s, #f, #u>(
-                    #w, #r, #x, &#h[..], &mut #gates[..], #g, &mut #carry[..], #seq,
+                ::kiln::__private::simple_rnn::backward::<T, _, #s, #f, #u>(
+                    &#act, #w, #r, #x, &#h[..], &mut #gates[..], #g, &mut #carry[..], #seq,
                     grad_kernel, grad_recurrent_kernel, #grad_bias, #grad_in, n,
                 );
             },
             Cell::Gru => {
                 let (qh, delta) = (cx.scratch("qh"), cx.scratch("delta"));
                 quote! {
-                    ::kiln::__private::gru::backward::<T, #s, #f, #u>(
-                        #w, #r, #x, &mut #gates[..], &#qh[..], &#h[..], &mut #delta[..], #g,
+                    ::kiln::__private::gru::backward::<T, _, _, #s, #f, #u>(
+                        &#act, &#gate, #w, #r, #x, &mut #gates[..], &#qh[..], &#h[..],
+                        &mut #delta[..], #g,
                         &mut #carry[..], #seq, grad_kernel, grad_recurrent_kernel, #grad_bias,
                         #grad_in, n,
                     );
@@ -382,24 +402,29 @@ impl LayerSpec for Recurrent {
         let out = cx.layer.output.size();
         let (gates, states) = (self.cell.gates() * u * s, u * s);
         let seq = self.return_sequences;
+        let (act, gate) = self.activations();
         let call = match self.cell {
             Cell::Lstm => quote! {
                 let mut gates = [T::default(); #gates];
                 let mut c = [T::default(); #states];
-                ::kiln::__private::lstm::forward::<T, #s, #f, #u>(
-                    #w, #r, #b, &#x[..], &mut gates, &mut c, &mut h, &mut #buf, #seq, 1,
+                ::kiln::__private::lstm::forward::<T, _, _, #s, #f, #u>(
+                    &#act, &#gate, #w, #r, #b, &#x[..], &mut gates, ::core::option::Option::None,
+                    &mut c, &mut h, &mut #buf, #seq, 1,
                 );
             },
             Cell::SimpleRnn => quote! {
-                ::kiln::__private::simple_rnn::forward::<T, #s, #f, #u>(
-                    #w, #r, #b, &#x[..], &mut h, &mut #buf, #seq, 1,
+                let mut pre = [T::default(); #states];
+                ::kiln::__private::simple_rnn::forward::<T, _, #s, #f, #u>(
+                    &#act, #w, #r, #b, &#x[..], &mut pre, &mut h, &mut #buf, #seq, 1,
                 );
             },
             Cell::Gru => quote! {
                 let mut gates = [T::default(); #gates];
+                let mut pre = [T::default(); #gates];
                 let mut qh = [T::default(); #states];
-                ::kiln::__private::gru::forward::<T, #s, #f, #u>(
-                    #w, #r, #b, &#x[..], &mut gates, &mut qh, &mut h, &mut #buf, #seq, 1,
+                ::kiln::__private::gru::forward::<T, _, _, #s, #f, #u>(
+                    &#act, &#gate, #w, #r, #b, &#x[..], &mut gates, &mut pre, &mut qh, &mut h,
+                    &mut #buf, #seq, 1,
                 );
             },
         };
@@ -423,28 +448,29 @@ impl Recurrent {
         let (x, y) = (cx.predict_in(), cx.predict_out());
         let buf = cx.predict_buffer();
         let h = cx.state("h");
+        let (act, gate) = self.activations();
         let call = match self.cell {
             Cell::Lstm => {
                 let (c, gates) = (cx.state("c"), 4 * u);
                 quote! {
                     let mut gates = [T::default(); #gates];
-                    ::kiln::__private::lstm::step::<T, #f, #u>(
-                        #w, #r, #b, &#x[..], &mut #h[..], &mut #c[..], &mut gates,
+                    ::kiln::__private::lstm::step::<T, _, _, #f, #u>(
+                        &#act, &#gate, #w, #r, #b, &#x[..], &mut #h[..], &mut #c[..], &mut gates,
                     );
                 }
             }
             Cell::SimpleRnn => quote! {
                 let mut z = [T::default(); #u];
-                ::kiln::__private::simple_rnn::step::<T, #f, #u>(
-                    #w, #r, #b, &#x[..], &mut #h[..], &mut z,
+                ::kiln::__private::simple_rnn::step::<T, _, #f, #u>(
+                    &#act, #w, #r, #b, &#x[..], &mut #h[..], &mut z,
                 );
             },
             Cell::Gru => {
-                let gates = 4 * u;
+                let gates = 7 * u;
                 quote! {
                     let mut gates = [T::default(); #gates];
-                    ::kiln::__private::gru::step::<T, #f, #u>(
-                        #w, #r, #b, &#x[..], &mut #h[..], &mut gates,
+                    ::kiln::__private::gru::step::<T, _, _, #f, #u>(
+                        &#act, &#gate, #w, #r, #b, &#x[..], &mut #h[..], &mut gates,
                     );
                 }
             }
@@ -456,6 +482,14 @@ impl Recurrent {
             let #buf: [T; #u] = #h;
             let #y = &#buf;
         }
+    }
+
+    /// The runtime values of `activation` and `recurrent_activation`.
+    fn activations(&self) -> (TokenStream, TokenStream) {
+        (
+            self.activation.runtime(),
+            self.recurrent_activation.runtime(),
+        )
     }
 
     /// Steps, features and units.

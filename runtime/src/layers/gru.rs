@@ -5,13 +5,15 @@
 //! `[U, 3U]` (`R`, `3U × U`), `bias` Keras' `[2, 3U]`: the input bias `bᵢ` then the recurrent
 //! bias `bᵣ`. Per step, with `a = W·xₛ + bᵢ` and `q = R·hₛ₋₁ + bᵣ` split in blocks `z, r, h`:
 //! `z = σ(a_z + q_z)`, `r = σ(a_r + q_r)`, `n = tanh(a_h + r⊙q_h)`,
-//! `hₛ = z⊙hₛ₋₁ + (1 − z)⊙n`; `h₀ = 0`.
+//! `hₛ = z⊙hₛ₋₁ + (1 − z)⊙n`; `h₀ = 0`. `σ` is the `recurrent_activation` and `tanh` the
+//! `activation`; any element-wise functions may replace them.
 //!
-//! Per sample the workspace keeps, for every step, the activated `z, r, n` (`3U × S`), `q_h`
-//! (`U × S`) and the hidden states (`U × S`); backward turns `gates` into the input-side
-//! `∂L/∂a` in place and writes the recurrent-side `∂L/∂q` to `delta` (`3U × S`).
+//! Per sample the workspace keeps, for every step, the activated `z, r, n` (`gates`, `3U × S`),
+//! their pre-activations (`delta`, `3U × S`), `q_h` (`U × S`) and the hidden states (`U × S`);
+//! backward turns `gates` into the input-side `∂L/∂a` in place and `delta` into the
+//! recurrent-side `∂L/∂q`.
 
-use super::activation::sigmoid;
+use super::activation::Elementwise;
 use super::{dense, wide, write_states};
 use crate::Scalar;
 
@@ -19,12 +21,22 @@ use crate::Scalar;
 /// `sequences`, every hidden state (`U·S`).
 #[allow(clippy::too_many_arguments)]
 #[inline]
-pub fn forward<T: Scalar, const S: usize, const F: usize, const U: usize>(
+pub fn forward<
+    T: Scalar,
+    A: Elementwise<T>,
+    G: Elementwise<T>,
+    const S: usize,
+    const F: usize,
+    const U: usize,
+>(
+    act: &A,
+    gate: &G,
     kernel: &[T],
     recurrent: &[T],
     bias: Option<&[T]>,
     x: &[T],
     gates: &mut [T],
+    pre: &mut [T],
     qh: &mut [T],
     h: &mut [T],
     y: &mut [T],
@@ -33,18 +45,32 @@ pub fn forward<T: Scalar, const S: usize, const F: usize, const U: usize>(
 ) {
     wide(
         #[inline(always)]
-        || forward_in::<T, S, F, U>(kernel, recurrent, bias, x, gates, qh, h, y, sequences, n),
+        || {
+            forward_in::<T, A, G, S, F, U>(
+                act, gate, kernel, recurrent, bias, x, gates, pre, qh, h, y, sequences, n,
+            )
+        },
     )
 }
 
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn forward_in<T: Scalar, const S: usize, const F: usize, const U: usize>(
+fn forward_in<
+    T: Scalar,
+    A: Elementwise<T>,
+    G: Elementwise<T>,
+    const S: usize,
+    const F: usize,
+    const U: usize,
+>(
+    act: &A,
+    gate: &G,
     kernel: &[T],
     recurrent: &[T],
     bias: Option<&[T]>,
     x: &[T],
     gates: &mut [T],
+    pre: &mut [T],
     qh: &mut [T],
     h: &mut [T],
     y: &mut [T],
@@ -68,7 +94,18 @@ fn forward_in<T: Scalar, const S: usize, const F: usize, const U: usize>(
             };
             let a = &mut zs[s * g3..(s + 1) * g3];
             let q_h = &mut qs[s * U..(s + 1) * U];
-            recur::<T, U>(recurrent, bias, previous, a, q_h, &mut rest[..U]);
+            let p = &mut pre[(j * S + s) * g3..(j * S + s + 1) * g3];
+            recur::<T, A, G, U>(
+                act,
+                gate,
+                recurrent,
+                bias,
+                previous,
+                a,
+                q_h,
+                p,
+                &mut rest[..U],
+            );
         }
         write_states(hs, y, j, U, sequences);
     }
@@ -76,13 +113,17 @@ fn forward_in<T: Scalar, const S: usize, const F: usize, const U: usize>(
 
 /// The recurrent half of a step: given `a = W·xₛ + bᵢ` (`3U`), adds `R·hₛ₋₁ + bᵣ` (its `h`
 /// block into `q_h`), turns `a` into the activated `z, r, n` and writes `hₛ` to `h_now`.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn recur<T: Scalar, const U: usize>(
+fn recur<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const U: usize>(
+    act: &A,
+    gate: &G,
     recurrent: &[T],
     bias: Option<&[T]>,
     previous: Option<&[T]>,
     a: &mut [T],
     q_h: &mut [T],
+    pre: &mut [T],
     h_now: &mut [T],
 ) {
     let g3 = 3 * U;
@@ -109,9 +150,13 @@ fn recur<T: Scalar, const U: usize>(
         }
     }
     for k in 0..U {
-        let z = sigmoid(a[k]);
-        let r = sigmoid(a[U + k]);
-        let cand = (a[2 * U + k] + r * q_h[k]).tanh_fast();
+        let z = gate.f(a[k]);
+        let r = gate.f(a[U + k]);
+        let n_pre = a[2 * U + k] + r * q_h[k];
+        let cand = act.f(n_pre);
+        pre[k] = a[k];
+        pre[U + k] = a[U + k];
+        pre[2 * U + k] = n_pre;
         a[k] = z;
         a[U + k] = r;
         a[2 * U + k] = cand;
@@ -121,9 +166,12 @@ fn recur<T: Scalar, const U: usize>(
 }
 
 /// One time step of streaming inference: from the kept state `h = hₛ₋₁` and the input
-/// `x = xₛ` (`F` scalars) to `h = hₛ`; `gates` is `4U` scalars of scratch.
+/// `x = xₛ` (`F` scalars) to `h = hₛ`; `gates` is `7U` scalars of scratch.
+#[allow(clippy::too_many_arguments)]
 #[inline]
-pub fn step<T: Scalar, const F: usize, const U: usize>(
+pub fn step<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const F: usize, const U: usize>(
+    act: &A,
+    gate: &G,
     kernel: &[T],
     recurrent: &[T],
     bias: Option<&[T]>,
@@ -133,12 +181,15 @@ pub fn step<T: Scalar, const F: usize, const U: usize>(
 ) {
     wide(
         #[inline(always)]
-        || step_in::<T, F, U>(kernel, recurrent, bias, x, h, gates),
+        || step_in::<T, A, G, F, U>(act, gate, kernel, recurrent, bias, x, h, gates),
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn step_in<T: Scalar, const F: usize, const U: usize>(
+fn step_in<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const F: usize, const U: usize>(
+    act: &A,
+    gate: &G,
     kernel: &[T],
     recurrent: &[T],
     bias: Option<&[T]>,
@@ -147,7 +198,8 @@ fn step_in<T: Scalar, const F: usize, const U: usize>(
     gates: &mut [T],
 ) {
     let g3 = 3 * U;
-    let (a, q_h) = gates[..4 * U].split_at_mut(g3);
+    let (a, rest) = gates[..7 * U].split_at_mut(g3);
+    let (q_h, pre) = rest.split_at_mut(U);
     match bias {
         Some(b) => a.copy_from_slice(&b[..g3]),
         None => a.fill(T::zero()),
@@ -155,7 +207,7 @@ fn step_in<T: Scalar, const F: usize, const U: usize>(
     dense::matvec(g3, F, kernel, x, a);
     let mut previous = [T::zero(); U];
     previous.copy_from_slice(&h[..U]);
-    recur::<T, U>(recurrent, bias, Some(&previous), a, q_h, h);
+    recur::<T, A, G, U>(act, gate, recurrent, bias, Some(&previous), a, q_h, pre, h);
 }
 
 /// Backward over `n` samples from `∂L/∂y` (`grad_y`, shaped like `y`); `carry` holds `U`
@@ -163,7 +215,16 @@ fn step_in<T: Scalar, const F: usize, const U: usize>(
 /// `∂L/∂bias` and, when asked, `∂L/∂x`.
 #[allow(clippy::too_many_arguments)]
 #[inline]
-pub fn backward<T: Scalar, const S: usize, const F: usize, const U: usize>(
+pub fn backward<
+    T: Scalar,
+    A: Elementwise<T>,
+    G: Elementwise<T>,
+    const S: usize,
+    const F: usize,
+    const U: usize,
+>(
+    act: &A,
+    gate: &G,
     kernel: &[T],
     recurrent: &[T],
     x: &[T],
@@ -183,7 +244,9 @@ pub fn backward<T: Scalar, const S: usize, const F: usize, const U: usize>(
     wide(
         #[inline(always)]
         || {
-            backward_in::<T, S, F, U>(
+            backward_in::<T, A, G, S, F, U>(
+                act,
+                gate,
                 kernel,
                 recurrent,
                 x,
@@ -206,7 +269,16 @@ pub fn backward<T: Scalar, const S: usize, const F: usize, const U: usize>(
 
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn backward_in<T: Scalar, const S: usize, const F: usize, const U: usize>(
+fn backward_in<
+    T: Scalar,
+    A: Elementwise<T>,
+    G: Elementwise<T>,
+    const S: usize,
+    const F: usize,
+    const U: usize,
+>(
+    act: &A,
+    gate: &G,
     kernel: &[T],
     recurrent: &[T],
     x: &[T],
@@ -254,9 +326,11 @@ fn backward_in<T: Scalar, const S: usize, const F: usize, const U: usize>(
                 } else {
                     T::zero()
                 };
-                let da_n = dh * (T::one() - z) * (T::one() - cand * cand);
-                let da_z = dh * (prev - cand) * z * (T::one() - z);
-                let da_r = da_n * qs[s * U + k] * r * (T::one() - r);
+                // `d` holds forward's pre-activations until this step overwrites them.
+                let (pre_z, pre_r, pre_n) = (d[k], d[U + k], d[2 * U + k]);
+                let da_n = dh * (T::one() - z) * act.df(pre_n, cand);
+                let da_z = dh * (prev - cand) * gate.df(pre_z, z);
+                let da_r = da_n * qs[s * U + k] * gate.df(pre_r, r);
                 dh_next[k] = dh * z;
                 a[k] = da_z;
                 a[U + k] = da_r;

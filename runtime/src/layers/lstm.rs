@@ -2,29 +2,41 @@
 //! PyTorch's `i, f, g, o`).
 //!
 //! `kernel` is Keras' `[F, 4U]` (column-major a `4U × F` matrix `W`), `recurrent_kernel` Keras'
-//! `[U, 4U]` (a `4U × U` matrix `R`). Per step, `z = W·xₛ + R·hₛ₋₁ + b`; `i, f, o = σ(·)`,
-//! `g = tanh(·)`; `cₛ = f⊙cₛ₋₁ + i⊙g`; `hₛ = o⊙tanh(cₛ)`; `h₀ = c₀ = 0`.
+//! `[U, 4U]` (a `4U × U` matrix `R`). Per step, `z = W·xₛ + R·hₛ₋₁ + b`; `i, f, o = σ(·)`
+//! (`recurrent_activation`), `g = tanh(·)` (`activation`); `cₛ = f⊙cₛ₋₁ + i⊙g`;
+//! `hₛ = o⊙tanh(cₛ)`; `h₀ = c₀ = 0`. Any element-wise functions may replace `σ` and `tanh`.
 //!
 //! A sequence sample `[S, F]` (timestep-major) is column-major an `F × S` matrix, so a batch of
 //! `n` samples is one `F × S·n` matrix and the input projection of every step of every sample
-//! is a single GEMM. Per sample the workspace keeps, for every step, the activated gates
-//! (`4U × S`), the cell states and the hidden states (`U × S` each); backward walks the steps in
-//! reverse and turns `gates` into `∂L/∂z` in place.
+//! is a single GEMM. Per sample the workspace keeps, for every step, the gates' pre-activations
+//! (`pre`) and activations (`gates`, `4U × S` each), the cell states and the hidden states
+//! (`U × S` each); backward walks the steps in reverse and turns `gates` into `∂L/∂z` in place.
 
-use super::activation::sigmoid;
+use super::activation::Elementwise;
 use super::{dense, wide, write_states};
 use crate::Scalar;
 
-/// Forward over `n` samples. `gates` holds `4U·S`, `c` and `h` `U·S` scalars per sample; `y` gets
-/// the last hidden state (`U` per sample) or, with `sequences`, every hidden state (`U·S`).
+/// Forward over `n` samples. `gates` and `pre` (kept for backward; `None` for inference) hold
+/// `4U·S`, `c` and `h` `U·S` scalars per sample; `y` gets the last hidden state (`U` per
+/// sample) or, with `sequences`, every hidden state (`U·S`).
 #[allow(clippy::too_many_arguments)]
 #[inline]
-pub fn forward<T: Scalar, const S: usize, const F: usize, const U: usize>(
+pub fn forward<
+    T: Scalar,
+    A: Elementwise<T>,
+    G: Elementwise<T>,
+    const S: usize,
+    const F: usize,
+    const U: usize,
+>(
+    act: &A,
+    gate: &G,
     kernel: &[T],
     recurrent: &[T],
     bias: Option<&[T]>,
     x: &[T],
     gates: &mut [T],
+    pre: Option<&mut [T]>,
     c: &mut [T],
     h: &mut [T],
     y: &mut [T],
@@ -33,18 +45,32 @@ pub fn forward<T: Scalar, const S: usize, const F: usize, const U: usize>(
 ) {
     wide(
         #[inline(always)]
-        || forward_in::<T, S, F, U>(kernel, recurrent, bias, x, gates, c, h, y, sequences, n),
+        || {
+            forward_in::<T, A, G, S, F, U>(
+                act, gate, kernel, recurrent, bias, x, gates, pre, c, h, y, sequences, n,
+            )
+        },
     )
 }
 
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn forward_in<T: Scalar, const S: usize, const F: usize, const U: usize>(
+fn forward_in<
+    T: Scalar,
+    A: Elementwise<T>,
+    G: Elementwise<T>,
+    const S: usize,
+    const F: usize,
+    const U: usize,
+>(
+    act: &A,
+    gate: &G,
     kernel: &[T],
     recurrent: &[T],
     bias: Option<&[T]>,
     x: &[T],
     gates: &mut [T],
+    mut pre: Option<&mut [T]>,
     c: &mut [T],
     h: &mut [T],
     y: &mut [T],
@@ -70,35 +96,44 @@ fn forward_in<T: Scalar, const S: usize, const F: usize, const U: usize>(
             } else {
                 c_now.fill(T::zero());
             }
-            cell::<T, U>(z, c_now, h_now);
+            if let Some(pre) = pre.as_deref_mut() {
+                pre[(j * S + s) * g4..(j * S + s + 1) * g4].copy_from_slice(z);
+            }
+            cell::<T, A, G, U>(act, gate, z, c_now, h_now);
         }
         write_states(hs, y, j, U, sequences);
     }
 }
 
 /// One step of the cell: `z` (the `4U` pre-activations) becomes the activated gates `i, f, g,
-/// o`, `c` goes from `cₛ₋₁` to `cₛ = f⊙cₛ₋₁ + i⊙g`, and `h` receives `hₛ = o⊙tanh(cₛ)`.
+/// o`, `c` goes from `cₛ₋₁` to `cₛ = f⊙cₛ₋₁ + i⊙g`, and `h` receives `hₛ = o⊙act(cₛ)`.
 #[inline(always)]
-fn cell<T: Scalar, const U: usize>(z: &mut [T], c: &mut [T], h: &mut [T]) {
+fn cell<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const U: usize>(
+    act: &A,
+    gate: &G,
+    z: &mut [T],
+    c: &mut [T],
+    h: &mut [T],
+) {
     let (z, c, h) = (&mut z[..4 * U], &mut c[..U], &mut h[..U]);
     // Plain maps over each gate block first: loops the compiler vectorises.
     let (ifg, o) = z.split_at_mut(3 * U);
     let (i_f, g) = ifg.split_at_mut(2 * U);
     for v in i_f.iter_mut() {
-        *v = sigmoid(*v);
+        *v = gate.f(*v);
     }
     for v in o.iter_mut() {
-        *v = sigmoid(*v);
+        *v = gate.f(*v);
     }
     for v in g.iter_mut() {
-        *v = v.tanh_fast();
+        *v = act.f(*v);
     }
     let (i, f) = i_f.split_at(U);
     for k in 0..U {
         c[k] = f[k] * c[k] + i[k] * g[k];
     }
     for k in 0..U {
-        h[k] = o[k] * c[k].tanh_fast();
+        h[k] = o[k] * act.f(c[k]);
     }
 }
 
@@ -106,7 +141,9 @@ fn cell<T: Scalar, const U: usize>(z: &mut [T], c: &mut [T], h: &mut [T]) {
 /// input `x = xₛ` (`F` scalars) to `h = hₛ`, `c = cₛ`; `gates` is `4U` scalars of scratch.
 #[allow(clippy::too_many_arguments)]
 #[inline]
-pub fn step<T: Scalar, const F: usize, const U: usize>(
+pub fn step<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const F: usize, const U: usize>(
+    act: &A,
+    gate: &G,
     kernel: &[T],
     recurrent: &[T],
     bias: Option<&[T]>,
@@ -125,7 +162,7 @@ pub fn step<T: Scalar, const F: usize, const U: usize>(
             }
             dense::matvec(g4, F, kernel, x, gates);
             dense::matvec(g4, U, recurrent, h, gates);
-            cell::<T, U>(gates, c, h);
+            cell::<T, A, G, U>(act, gate, gates, c, h);
         },
     )
 }
@@ -135,11 +172,21 @@ pub fn step<T: Scalar, const F: usize, const U: usize>(
 /// `∂L/∂kernel`, `∂L/∂recurrent_kernel`, `∂L/∂bias` and, when asked, `∂L/∂x`.
 #[allow(clippy::too_many_arguments)]
 #[inline]
-pub fn backward<T: Scalar, const S: usize, const F: usize, const U: usize>(
+pub fn backward<
+    T: Scalar,
+    A: Elementwise<T>,
+    G: Elementwise<T>,
+    const S: usize,
+    const F: usize,
+    const U: usize,
+>(
+    act: &A,
+    gate: &G,
     kernel: &[T],
     recurrent: &[T],
     x: &[T],
     gates: &mut [T],
+    pre: &[T],
     c: &[T],
     h: &[T],
     grad_y: &[T],
@@ -154,11 +201,14 @@ pub fn backward<T: Scalar, const S: usize, const F: usize, const U: usize>(
     wide(
         #[inline(always)]
         || {
-            backward_in::<T, S, F, U>(
+            backward_in::<T, A, G, S, F, U>(
+                act,
+                gate,
                 kernel,
                 recurrent,
                 x,
                 gates,
+                pre,
                 c,
                 h,
                 grad_y,
@@ -176,11 +226,21 @@ pub fn backward<T: Scalar, const S: usize, const F: usize, const U: usize>(
 
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn backward_in<T: Scalar, const S: usize, const F: usize, const U: usize>(
+fn backward_in<
+    T: Scalar,
+    A: Elementwise<T>,
+    G: Elementwise<T>,
+    const S: usize,
+    const F: usize,
+    const U: usize,
+>(
+    act: &A,
+    gate: &G,
     kernel: &[T],
     recurrent: &[T],
     x: &[T],
     gates: &mut [T],
+    pre: &[T],
     c: &[T],
     h: &[T],
     grad_y: &[T],
@@ -213,21 +273,23 @@ fn backward_in<T: Scalar, const S: usize, const F: usize, const U: usize>(
                 None
             };
             let z = &mut zs[s * g4..(s + 1) * g4];
+            let p = &pre[(j * S + s) * g4..(j * S + s + 1) * g4];
             for k in 0..U {
                 let dh = dh_next[k] + dy.map_or(T::zero(), |d| d[k]);
                 let (i, f, g, o) = (z[k], z[U + k], z[2 * U + k], z[3 * U + k]);
-                let tc = cs[s * U + k].tanh_fast();
-                let dc = dc_next[k] + dh * o * (T::one() - tc * tc);
+                let cell = cs[s * U + k];
+                let tc = act.f(cell);
+                let dc = dc_next[k] + dh * o * act.df(cell, tc);
                 let previous = if s > 0 {
                     cs[(s - 1) * U + k]
                 } else {
                     T::zero()
                 };
                 dc_next[k] = dc * f;
-                z[k] = dc * g * i * (T::one() - i);
-                z[U + k] = dc * previous * f * (T::one() - f);
-                z[2 * U + k] = dc * i * (T::one() - g * g);
-                z[3 * U + k] = dh * tc * o * (T::one() - o);
+                z[k] = dc * g * gate.df(p[k], i);
+                z[U + k] = dc * previous * gate.df(p[U + k], f);
+                z[2 * U + k] = dc * i * act.df(p[2 * U + k], g);
+                z[3 * U + k] = dh * tc * gate.df(p[3 * U + k], o);
             }
             // ∂L/∂hₛ₋₁ = Rᵀ·δₛ.
             dense::matvec_transposed(g4, U, recurrent, z, dh_next);

@@ -1,22 +1,27 @@
 //! SimpleRNN with back-propagation through time, Keras semantics.
 //!
 //! `kernel` is Keras' `[F, U]` (column-major a `U × F` matrix `W`), `recurrent_kernel` Keras'
-//! `[U, U]` (a `U × U` matrix `R`). Per step `hₛ = tanh(W·xₛ + R·hₛ₋₁ + b)`, `h₀ = 0`. As in
-//! `lstm`, one GEMM projects every step of every sample; the workspace keeps every hidden state
-//! (`U × S` per sample) and a `U × S` buffer for `∂L/∂z` in backward.
+//! `[U, U]` (a `U × U` matrix `R`). Per step `hₛ = f(zₛ)`, `zₛ = W·xₛ + R·hₛ₋₁ + b`, with the
+//! element-wise `activation` `f` (`tanh` by default), `h₀ = 0`. As in `lstm`, one GEMM projects
+//! every step of every sample; the workspace keeps every hidden state and every `zₛ` (`U × S`
+//! per sample each), and backward turns the latter into `∂L/∂z` in place.
 
+use super::activation::Elementwise;
 use super::{dense, wide, write_states};
 use crate::Scalar;
 
-/// Forward over `n` samples: `h` holds `U·S` scalars per sample; `y` gets the last hidden state
-/// (`U` per sample) or, with `sequences`, every hidden state (`U·S`).
+/// Forward over `n` samples: `h` and `pre` hold `U·S` scalars per sample (the states and their
+/// pre-activations); `y` gets the last hidden state (`U` per sample) or, with `sequences`, every
+/// hidden state (`U·S`).
 #[allow(clippy::too_many_arguments)]
 #[inline]
-pub fn forward<T: Scalar, const S: usize, const F: usize, const U: usize>(
+pub fn forward<T: Scalar, A: Elementwise<T>, const S: usize, const F: usize, const U: usize>(
+    act: &A,
     kernel: &[T],
     recurrent: &[T],
     bias: Option<&[T]>,
     x: &[T],
+    pre: &mut [T],
     h: &mut [T],
     y: &mut [T],
     sequences: bool,
@@ -24,17 +29,19 @@ pub fn forward<T: Scalar, const S: usize, const F: usize, const U: usize>(
 ) {
     wide(
         #[inline(always)]
-        || forward_in::<T, S, F, U>(kernel, recurrent, bias, x, h, y, sequences, n),
+        || forward_in::<T, A, S, F, U>(act, kernel, recurrent, bias, x, pre, h, y, sequences, n),
     )
 }
 
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn forward_in<T: Scalar, const S: usize, const F: usize, const U: usize>(
+fn forward_in<T: Scalar, A: Elementwise<T>, const S: usize, const F: usize, const U: usize>(
+    act: &A,
     kernel: &[T],
     recurrent: &[T],
     bias: Option<&[T]>,
     x: &[T],
+    pre: &mut [T],
     h: &mut [T],
     y: &mut [T],
     sequences: bool,
@@ -51,8 +58,9 @@ fn forward_in<T: Scalar, const S: usize, const F: usize, const U: usize>(
             if s > 0 {
                 dense::matvec(U, U, recurrent, &done[(s - 1) * U..], z);
             }
+            pre[(j * S + s) * U..(j * S + s + 1) * U].copy_from_slice(z);
             for v in z.iter_mut() {
-                *v = v.tanh_fast();
+                *v = act.f(*v);
             }
         }
         write_states(hs, y, j, U, sequences);
@@ -62,7 +70,8 @@ fn forward_in<T: Scalar, const S: usize, const F: usize, const U: usize>(
 /// One time step of streaming inference: from the kept state `h = hₛ₋₁` and the input
 /// `x = xₛ` (`F` scalars) to `h = hₛ`; `z` is `U` scalars of scratch.
 #[inline]
-pub fn step<T: Scalar, const F: usize, const U: usize>(
+pub fn step<T: Scalar, A: Elementwise<T>, const F: usize, const U: usize>(
+    act: &A,
     kernel: &[T],
     recurrent: &[T],
     bias: Option<&[T]>,
@@ -72,12 +81,13 @@ pub fn step<T: Scalar, const F: usize, const U: usize>(
 ) {
     wide(
         #[inline(always)]
-        || step_in::<T, F, U>(kernel, recurrent, bias, x, h, z),
+        || step_in::<T, A, F, U>(act, kernel, recurrent, bias, x, h, z),
     )
 }
 
 #[inline(always)]
-fn step_in<T: Scalar, const F: usize, const U: usize>(
+fn step_in<T: Scalar, A: Elementwise<T>, const F: usize, const U: usize>(
+    act: &A,
     kernel: &[T],
     recurrent: &[T],
     bias: Option<&[T]>,
@@ -93,16 +103,17 @@ fn step_in<T: Scalar, const F: usize, const U: usize>(
     dense::matvec(U, F, kernel, x, z);
     dense::matvec(U, U, recurrent, h, z);
     for (hk, zk) in h[..U].iter_mut().zip(z.iter()) {
-        *hk = zk.tanh_fast();
+        *hk = act.f(*zk);
     }
 }
 
 /// Backward over `n` samples from `∂L/∂y` (`grad_y`, shaped like `y`): `delta` (`U·S` per
-/// sample) receives `∂L/∂z`, `carry` (`U`) is `∂L/∂hₛ` flowing back a step. Writes
+/// sample, forward's `pre`) turns into `∂L/∂z`, `carry` (`U`) is `∂L/∂hₛ` flowing back a step. Writes
 /// `∂L/∂kernel`, `∂L/∂recurrent_kernel`, `∂L/∂bias` and, when asked, `∂L/∂x`.
 #[allow(clippy::too_many_arguments)]
 #[inline]
-pub fn backward<T: Scalar, const S: usize, const F: usize, const U: usize>(
+pub fn backward<T: Scalar, A: Elementwise<T>, const S: usize, const F: usize, const U: usize>(
+    act: &A,
     kernel: &[T],
     recurrent: &[T],
     x: &[T],
@@ -120,7 +131,8 @@ pub fn backward<T: Scalar, const S: usize, const F: usize, const U: usize>(
     wide(
         #[inline(always)]
         || {
-            backward_in::<T, S, F, U>(
+            backward_in::<T, A, S, F, U>(
+                act,
                 kernel,
                 recurrent,
                 x,
@@ -141,7 +153,8 @@ pub fn backward<T: Scalar, const S: usize, const F: usize, const U: usize>(
 
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn backward_in<T: Scalar, const S: usize, const F: usize, const U: usize>(
+fn backward_in<T: Scalar, A: Elementwise<T>, const S: usize, const F: usize, const U: usize>(
+    act: &A,
     kernel: &[T],
     recurrent: &[T],
     x: &[T],
@@ -177,7 +190,7 @@ fn backward_in<T: Scalar, const S: usize, const F: usize, const U: usize>(
             for k in 0..U {
                 let dh = dh_next[k] + dy.map_or(T::zero(), |g| g[k]);
                 let hk = hs[s * U + k];
-                d[k] = dh * (T::one() - hk * hk);
+                d[k] = dh * act.df(d[k], hk);
             }
             // ∂L/∂hₛ₋₁ = Rᵀ·δₛ.
             dense::matvec_transposed(U, U, recurrent, d, dh_next);

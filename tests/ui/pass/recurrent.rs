@@ -10,6 +10,12 @@ kiln::model! {
     struct Sequence { Input(6, 3), LSTM(5, return_sequences = true), Flatten(), Dense(2) }
     struct Gated { Input(6, 3), GRU(5, return_sequences = true, reset_after = true), GRU(2, use_bias = false) }
     struct Simple { Input(6, 3), SimpleRNN(5, activation = tanh, return_sequences = true), SimpleRNN(2, use_bias = false) }
+    struct OtherActivations {
+        Input(6, 3),
+        SimpleRNN(5, activation = relu, return_sequences = true),
+        LSTM(4, activation = "elu", recurrent_activation = tanh, return_sequences = true),
+        GRU(2, activation = leaky_relu(alpha = 0.1), recurrent_activation = sigmoid)
+    }
 }
 
 fn main() {
