@@ -4,6 +4,8 @@
 //! ```text
 //! cargo run --release --example mnist                 # 60,000 images, 10 epochs
 //! cargo run --release --example mnist -- --limit 2000 --epochs 3
+//! cargo run --release --example mnist -- --epochs 5 --checkpoint target/mnist.ckpt
+//! cargo run --release --example mnist -- --epochs 5 --resume target/mnist.ckpt   # epochs 6-10
 //! ```
 //!
 //! Data: the original MNIST IDX files shipped gzipped in `data/mnist/` (see `data/README.md`;
@@ -69,5 +71,29 @@ mod tests {
         // The saved weights reproduce the trained model.
         let saved: MnistMlp = kiln::io::load(&report.weights).unwrap();
         assert_eq!(saved.param("dense.bias").unwrap().len(), 64);
+    }
+
+    #[test]
+    fn a_resumed_run_trains_exactly_as_an_uninterrupted_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let run_in = |name: &str, epochs: &str, extra: &[&str]| {
+            let out = dir.path().join(name);
+            let mut argv = vec!["mnist", "--epochs", epochs, "--limit", "512", "--quiet"];
+            argv.extend(["--out", out.to_str().unwrap()]);
+            argv.extend(extra);
+            let report = run(&Args::parse_from(argv)).unwrap();
+            std::fs::read(report.weights).unwrap()
+        };
+        let ckpt = dir.path().join("mnist.ckpt");
+        let ckpt = ckpt.to_str().unwrap();
+        let straight = run_in("straight", "3", &[]);
+        run_in("first", "2", &["--checkpoint", ckpt]);
+        let resumed = run_in("resumed", "1", &["--resume", ckpt]);
+        let weights = |bytes: &[u8]| {
+            let mut model = MnistMlp::new(0);
+            kiln::io::from_bytes_into(&mut model, bytes, "x".as_ref()).unwrap();
+            model.params().to_vec()
+        };
+        assert_eq!(weights(&resumed), weights(&straight));
     }
 }

@@ -1,6 +1,7 @@
 //! The MNIST training job shared by the `mnist` (MLP) and `mnist_cnn` examples: load the shipped
 //! IDX files, train with Adam and sparse categorical cross-entropy while validating on the test
-//! set, then report, save the weights and plot the curves.
+//! set, then report, save the weights and plot the curves. `--checkpoint` saves a full
+//! checkpoint after every epoch and `--resume` continues one, exactly.
 
 use std::error::Error;
 use std::path::PathBuf;
@@ -10,6 +11,7 @@ use kiln::data::Mnist;
 use kiln::losses::SparseCategoricalCrossentropy;
 use kiln::metrics::Accuracy;
 use kiln::optim::Adam;
+use kiln::train::ModelCheckpoint;
 use kiln::{Compile, Fit, Model, Verbosity};
 
 use crate::{cli, plot};
@@ -41,6 +43,14 @@ pub struct MnistArgs {
     /// Print only the final results.
     #[arg(long)]
     pub quiet: bool,
+    /// After every epoch, save a full checkpoint (weights, Adam's state, epoch, shuffling) to
+    /// PATH, atomically.
+    #[arg(long, value_name = "PATH")]
+    pub checkpoint: Option<PathBuf>,
+    /// Continue the run saved in a checkpoint: `--epochs` more epochs, numbered on, exactly as
+    /// the uninterrupted run would have trained them (same `--batch-size`, `--lr` and `--limit`).
+    #[arg(long, value_name = "PATH")]
+    pub resume: Option<PathBuf>,
 }
 
 /// What a run achieved.
@@ -88,16 +98,31 @@ pub fn train<M: Model<f32>>(
     } else {
         Verbosity::Bar
     };
+    let mut fit = Fit::epochs(args.epochs.unwrap_or(epochs))
+        .batch_size(args.batch_size)
+        .validation_data(&test.x, &test.y)
+        .verbosity(verbosity);
+    match &args.resume {
+        // Without a seed, fit continues the checkpoint's shuffling.
+        Some(path) => {
+            trainer.load_checkpoint(path)?;
+            println!(
+                "Resumed from {} after epoch {}",
+                path.display(),
+                trainer.epochs_done()
+            );
+        }
+        None => fit = fit.seed(args.seed),
+    }
+    let mut saver = args
+        .checkpoint
+        .as_ref()
+        .map(|path| ModelCheckpoint::new(path).save_best_only(false));
+    if let Some(saver) = &mut saver {
+        fit = fit.callback(saver);
+    }
     let started = Instant::now();
-    let history = trainer.fit(
-        &train.x,
-        &train.y,
-        Fit::epochs(args.epochs.unwrap_or(epochs))
-            .batch_size(args.batch_size)
-            .seed(args.seed)
-            .validation_data(&test.x, &test.y)
-            .verbosity(verbosity),
-    )?;
+    let history = trainer.fit(&train.x, &train.y, fit)?;
     let seconds = started.elapsed().as_secs_f64();
 
     let evaluation = trainer.evaluate(&test.x, &test.y)?;

@@ -31,6 +31,10 @@ pub enum Error {
     /// An option of `fit` has an impossible value.
     #[error("invalid fit option: {0}")]
     InvalidOption(String),
+    /// A checkpoint or weight file could not be written or read (e.g. by `ModelCheckpoint`
+    /// during `fit`).
+    #[error(transparent)]
+    Checkpoint(#[from] crate::train::CheckpointError),
 }
 
 /// `Result<T, kiln::Error>`.

@@ -27,7 +27,7 @@ pub enum GradAt {
     Logits,
 }
 
-use crate::Scalar;
+use crate::{Rng, Scalar};
 
 /// Whether a forward pass is for training (dropout active) or inference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,6 +97,11 @@ pub trait Workspace<T: Scalar> {
     fn loss_views(&mut self) -> LossViews<'_, T>;
     /// Restarts the random streams (dropout) from `seed`.
     fn reseed(&mut self, seed: u64);
+    /// The random streams (one per dropout layer, in layer order), for checkpoints: restoring
+    /// them resumes dropout masks exactly. Allocates the returned `Vec`.
+    fn rngs(&self) -> Vec<&Rng>;
+    /// The same streams, mutable (to restore them).
+    fn rngs_mut(&mut self) -> Vec<&mut Rng>;
 }
 
 /// What a loss reads and writes: the output, the logits (input of the output activation, or the

@@ -4,6 +4,7 @@ pub use crate::layers::pool;
 pub use crate::layers::{activation as act, conv2d, dense, dropout, gru, init, lstm, simple_rnn};
 pub use nalgebra::{SMatrix, SMatrixView, SVector};
 pub use std::boxed::Box;
+pub use std::vec::Vec;
 
 use crate::{LayerInfo, ParamInfo, Scalar};
 

@@ -33,6 +33,18 @@ impl Rng {
         Rng::new(seed ^ index.wrapping_mul(0xD1B5_4A32_D192_ED03).rotate_left(17))
     }
 
+    /// The generator's whole state, four words (checkpoints store it to resume a stream
+    /// exactly where it stopped).
+    pub fn state(&self) -> [u64; 4] {
+        self.s
+    }
+
+    /// The generator whose state is `s`, as returned by [`Rng::state`]; `None` for the all-zero
+    /// state, the one xoshiro256++ cannot leave (it would yield zeros forever).
+    pub fn from_state(s: [u64; 4]) -> Option<Self> {
+        (s != [0; 4]).then_some(Rng { s })
+    }
+
     /// The next 64 random bits.
     #[inline]
     pub fn next_u64(&mut self) -> u64 {
@@ -93,6 +105,17 @@ mod tests {
             assert_eq!(a.next_u64(), b.next_u64());
         }
         assert_ne!(Rng::new(7).next_u64(), Rng::new(8).next_u64());
+    }
+
+    #[test]
+    fn a_restored_state_continues_the_stream() {
+        let mut a = Rng::new(11);
+        a.next_u64();
+        let mut b = Rng::from_state(a.state()).unwrap();
+        for _ in 0..100 {
+            assert_eq!(a.next_u64(), b.next_u64());
+        }
+        assert!(Rng::from_state([0; 4]).is_none());
     }
 
     #[test]

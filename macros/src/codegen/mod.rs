@@ -66,7 +66,8 @@ pub fn generate(model: &Model) -> TokenStream {
             }
         }
     }
-    let reseeds: Vec<TokenStream> = model
+    // The random streams: (field, stream index), in layer order.
+    let rngs: Vec<_> = model
         .layers
         .iter()
         .enumerate()
@@ -76,15 +77,16 @@ pub fn generate(model: &Model) -> TokenStream {
                 .scratch(&layer.input, &layer.output)
                 .into_iter()
                 .filter_map(move |s| match s {
-                    Scratch::Rng { name } => {
-                        let f = scratch_field(i, name);
-                        let stream = i as u64;
-                        Some(quote!(self.#f = ::kiln::Rng::derive(seed, #stream);))
-                    }
+                    Scratch::Rng { name } => Some((scratch_field(i, name), i as u64)),
                     Scratch::Buffer { .. } | Scratch::Indices { .. } => None,
                 })
         })
         .collect();
+    let reseeds: Vec<TokenStream> = rngs
+        .iter()
+        .map(|(f, stream)| quote!(self.#f = ::kiln::Rng::derive(seed, #stream);))
+        .collect();
+    let rng_fields: Vec<_> = rngs.iter().map(|(f, _)| f).collect();
     let mut grads = Vec::new();
     let mut grad_inits = Vec::new();
     for i in 0..=last {
@@ -389,6 +391,14 @@ pub fn generate(model: &Model) -> TokenStream {
                 fn reseed(&mut self, seed: u64) {
                     let _ = seed;
                     #(#reseeds)*
+                }
+
+                fn rngs(&self) -> ::kiln::__private::Vec<&::kiln::Rng> {
+                    ::kiln::__private::Vec::from([#(&self.#rng_fields),*])
+                }
+
+                fn rngs_mut(&mut self) -> ::kiln::__private::Vec<&mut ::kiln::Rng> {
+                    ::kiln::__private::Vec::from([#(&mut self.#rng_fields),*])
                 }
             }
         };

@@ -1,6 +1,10 @@
 //! Callbacks: code that runs after every epoch and may stop training.
 
+use super::checkpoint::CheckpointError;
 use super::history::EpochLogs;
+use crate::error::Result;
+use crate::io::WeightsError;
+use std::path::Path;
 
 /// Whether training goes on after a callback.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -10,12 +14,46 @@ pub enum Control {
 }
 
 /// Code run by `fit` at the end of every epoch and once when training ends.
+///
+/// A callback that only reads the parameters implements [`on_epoch_end`](Callback::on_epoch_end);
+/// one that needs the trainer (to save it) or that can fail implements
+/// [`on_epoch_end_with`](Callback::on_epoch_end_with) instead, which is what `fit` calls.
 pub trait Callback<T> {
-    /// After each epoch, with its logs and the current parameters.
-    fn on_epoch_end(&mut self, logs: &EpochLogs, params: &[T]) -> Control;
+    /// After each epoch, with its logs and the current parameters. The default continues.
+    fn on_epoch_end(&mut self, _logs: &EpochLogs, _params: &[T]) -> Control {
+        Control::Continue
+    }
+
+    /// After each epoch, with its logs and a view of the trainer (parameters, epochs done,
+    /// saving); an error stops `fit`, which returns it. The default calls
+    /// [`on_epoch_end`](Callback::on_epoch_end) with the parameters.
+    fn on_epoch_end_with(
+        &mut self,
+        logs: &EpochLogs,
+        trainer: &dyn TrainerView<T>,
+    ) -> Result<Control> {
+        Ok(self.on_epoch_end(logs, trainer.params()))
+    }
 
     /// When training ends (normally or stopped); may change the parameters.
     fn on_train_end(&mut self, _params: &mut [T]) {}
+}
+
+/// What a callback sees of the [`Trainer`](super::Trainer) running it (Keras' `callback.model`),
+/// at the end of an epoch.
+pub trait TrainerView<T> {
+    /// All parameters, flat.
+    fn params(&self) -> &[T];
+
+    /// Epochs completed, the one just finished included.
+    fn epochs_done(&self) -> usize;
+
+    /// Writes the model's weights to `path` ([`crate::io::save`]: atomic).
+    fn save_weights(&self, path: &Path) -> Result<(), WeightsError>;
+
+    /// Writes a full checkpoint to `path` ([`Trainer::save_checkpoint`](super::Trainer::save_checkpoint):
+    /// parameters, optimizer state and training position; atomic).
+    fn save_checkpoint(&self, path: &Path) -> Result<(), CheckpointError>;
 }
 
 /// Any `FnMut(&EpochLogs) -> Control` is a per-epoch hook.
@@ -30,6 +68,28 @@ impl<T, F: FnMut(&EpochLogs) -> Control> Callback<T> for F {
 pub enum Goal {
     Minimize,
     Maximize,
+}
+
+impl Goal {
+    /// Keras' `mode = "auto"`: maximise a monitored value whose name contains "acc"
+    /// (`accuracy`, `val_binary_accuracy`), minimise anything else (losses, errors).
+    pub fn for_monitor(monitor: &str) -> Self {
+        if monitor.contains("acc") {
+            Goal::Maximize
+        } else {
+            Goal::Minimize
+        }
+    }
+
+    /// Whether `value` improves on `best` by more than `min_delta` (`None`: nothing to beat,
+    /// so any value does).
+    pub fn improves(self, value: f64, best: Option<f64>, min_delta: f64) -> bool {
+        match (best, self) {
+            (None, _) => true,
+            (Some(best), Goal::Minimize) => value < best - min_delta,
+            (Some(best), Goal::Maximize) => value > best + min_delta,
+        }
+    }
 }
 
 /// Stops training when a monitored value has not improved for `patience` epochs (Keras'
@@ -55,16 +115,11 @@ pub struct EarlyStopping<T> {
 impl<T: Copy> EarlyStopping<T> {
     /// Watches `monitor`, maximising it if its name contains "acc", else minimising.
     pub fn new(monitor: &'static str, patience: usize) -> Self {
-        let goal = if monitor.contains("acc") {
-            Goal::Maximize
-        } else {
-            Goal::Minimize
-        };
         EarlyStopping {
             monitor,
             patience,
             min_delta: 0.0,
-            goal,
+            goal: Goal::for_monitor(monitor),
             restore_best_weights: false,
             best: None,
             best_epoch: 0,
@@ -96,12 +151,7 @@ impl<T: Copy> Callback<T> for EarlyStopping<T> {
         let Some(value) = logs.get(self.monitor) else {
             return Control::Continue;
         };
-        let improved = match (self.best, self.goal) {
-            (None, _) => true,
-            (Some(best), Goal::Minimize) => value < best - self.min_delta,
-            (Some(best), Goal::Maximize) => value > best + self.min_delta,
-        };
-        if improved {
+        if self.goal.improves(value, self.best, self.min_delta) {
             self.best = Some(value);
             self.best_epoch = logs.epoch;
             self.waited = 0;

@@ -6,22 +6,34 @@
 //! targets per sample (one `u32` class label, or `OUTPUT_SIZE` values).
 
 mod callbacks;
+pub mod checkpoint;
 mod history;
+mod model_checkpoint;
 mod progress;
 
-pub use callbacks::{Callback, Control, EarlyStopping, Goal};
+pub use callbacks::{Callback, Control, EarlyStopping, Goal, TrainerView};
+pub use checkpoint::CheckpointError;
 pub use history::{EpochLogs, History};
+pub use model_checkpoint::ModelCheckpoint;
 pub use progress::Verbosity;
 
 use crate::error::{Error, Result};
+use crate::io::WeightsError;
 use crate::losses::Loss;
 use crate::metrics::Metric;
 use crate::optim::{clip_grad_norm, Optimizer, Schedule};
 use crate::{Mode, Model, Rng, Scalar, Workspace};
 use progress::EpochProgress;
+use std::path::Path;
 use std::time::Instant;
 
 /// A model with everything needed to train it: Keras' compiled model.
+///
+/// The trainer also knows where training stands: how many epochs are done, and the shuffling
+/// and dropout streams. A second [`fit`](Trainer::fit) continues where the first stopped
+/// (epoch numbers, learning-rate schedule, shuffling, dropout), and a checkpoint
+/// ([`save_checkpoint`](Trainer::save_checkpoint)) records all of it with the parameters and
+/// the optimizer's state, so that a fresh trainer that loads it continues bit for bit.
 pub struct Trainer<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> {
     model: M,
     optimizer: O,
@@ -33,6 +45,34 @@ pub struct Trainer<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> {
     ws: M::Workspace,
     batch_x: Vec<T>,
     batch_y: Vec<L::Target>,
+    position: Position,
+}
+
+/// Where training stands between `fit` calls: what a checkpoint stores, besides parameters and
+/// optimizer state, for the next `fit` to continue exactly. (The dropout streams live in the
+/// workspace.)
+#[derive(Clone, Debug)]
+struct Position {
+    /// Epochs completed.
+    epoch: usize,
+    /// The seed the shuffling and dropout streams started from; `None` before the first `fit`.
+    seed: Option<u64>,
+    /// The shuffling stream.
+    shuffle: Rng,
+    /// The sample order, reshuffled in place before each epoch (so each epoch's order depends on
+    /// the previous one, and both the stream and the order are state).
+    order: Vec<usize>,
+}
+
+impl Position {
+    fn new() -> Self {
+        Position {
+            epoch: 0,
+            seed: None,
+            shuffle: Rng::new(0),
+            order: Vec::new(),
+        }
+    }
 }
 
 /// `model.compile(optimizer, loss)`, for every generated model.
@@ -55,8 +95,11 @@ pub struct Fit<'a, T, Y> {
     pub batch_size: usize,
     /// Reshuffle the training samples before each epoch (default true).
     pub shuffle: bool,
-    /// Seed of shuffling and dropout (default 0): same seed, same data, same result.
-    pub seed: u64,
+    /// Seed of shuffling and dropout: same seed, same data, same result. `None` (the default)
+    /// continues the trainer's streams, or starts them from seed 0 on the first `fit`. A seed
+    /// the streams did not start from restarts them from it (identity order, fresh dropout
+    /// streams); the seed they started from continues them.
+    pub seed: Option<u64>,
     /// Data evaluated after each epoch.
     pub validation_data: Option<(&'a [T], &'a [Y])>,
     /// Fraction of the training data (its end, before shuffling, as in Keras) held out for
@@ -74,7 +117,7 @@ impl<T, Y> Default for Fit<'_, T, Y> {
             epochs: 1,
             batch_size: 32,
             shuffle: true,
-            seed: 0,
+            seed: None,
             validation_data: None,
             validation_split: 0.0,
             verbosity: Verbosity::Bar,
@@ -84,7 +127,8 @@ impl<T, Y> Default for Fit<'_, T, Y> {
 }
 
 impl<'a, T, Y> Fit<'a, T, Y> {
-    /// `epochs` passes, other options at their defaults.
+    /// `epochs` more passes (after those the trainer has already done), other options at their
+    /// defaults.
     pub fn epochs(epochs: usize) -> Self {
         Fit {
             epochs,
@@ -100,7 +144,7 @@ impl<'a, T, Y> Fit<'a, T, Y> {
         self
     }
     pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
+        self.seed = Some(seed);
         self
     }
     pub fn validation_data(mut self, x: &'a [T], y: &'a [Y]) -> Self {
@@ -168,6 +212,7 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
             ws,
             batch_x: Vec::new(),
             batch_y: Vec::new(),
+            position: Position::new(),
         }
     }
 
@@ -209,10 +254,21 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
         &mut self.optimizer
     }
 
-    /// Makes room for batches of `capacity` samples (allocates only when it grows).
+    /// Epochs trained so far, over every `fit` (and restored by
+    /// [`load_checkpoint`](Trainer::load_checkpoint)): the next epoch's zero-based index.
+    pub fn epochs_done(&self) -> usize {
+        self.position.epoch
+    }
+
+    /// Makes room for batches of `capacity` samples (allocates only when it grows; the dropout
+    /// streams carry over to the larger workspace).
     fn reserve(&mut self, capacity: usize) {
         if self.ws.capacity() < capacity {
-            self.ws = self.model.workspace(capacity);
+            let mut ws = self.model.workspace(capacity);
+            for (new, old) in ws.rngs_mut().into_iter().zip(self.ws.rngs()) {
+                *new = old.clone();
+            }
+            self.ws = ws;
         }
         let per_sample = self.loss.targets_per_sample(M::OUTPUT_SIZE);
         if self.batch_x.len() < capacity * M::INPUT_SIZE {
@@ -272,7 +328,19 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
         loss
     }
 
-    /// Trains for `options.epochs` epochs; returns the per-epoch history.
+    /// Trains for `options.epochs` more epochs; returns their history.
+    ///
+    /// Epochs are numbered over the trainer's life: after `fit(Fit::epochs(2))`, a second
+    /// `fit(Fit::epochs(2))` runs epochs 2 and 3 (Keras' `initial_epoch = 2, epochs = 4`), with
+    /// the learning-rate schedule, the shuffling and the dropout streams continuing, so that it
+    /// trains exactly as one `fit(Fit::epochs(4))` would (see [`Fit::seed`] for restarting the
+    /// streams). If the training set's size changes between calls, the sample order restarts
+    /// from the identity (the stream continues).
+    ///
+    /// Each epoch reshuffles the previous epoch's order in place (Fisher-Yates, when
+    /// [`Fit::shuffle`]), trains on consecutive batches of it, validates, then runs the callbacks,
+    /// which may stop training or fail (a failing callback, e.g. a checkpoint that cannot be
+    /// written, ends `fit` with its error). Allocates nothing per batch.
     pub fn fit(
         &mut self,
         x: &[T],
@@ -311,61 +379,36 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
 
         let batch = options.batch_size.min(n);
         self.reserve(batch);
-        self.ws.reseed(options.seed);
-        let mut rng = Rng::new(options.seed);
-        let mut order: Vec<usize> = (0..n).collect();
+        let seed = options.seed.or(self.position.seed).unwrap_or(0);
+        if self.position.seed != Some(seed) {
+            self.position.seed = Some(seed);
+            self.position.shuffle = Rng::new(seed);
+            self.position.order.clear();
+            self.ws.reseed(seed);
+        }
+        if self.position.order.len() != n {
+            self.position.order.clear();
+            self.position.order.extend(0..n);
+        }
         let batches = n.div_ceil(batch);
+        let last_epoch = self.position.epoch.saturating_add(options.epochs);
         let mut history = History::default();
 
-        for epoch in 0..options.epochs {
+        for _ in 0..options.epochs {
+            let epoch = self.position.epoch;
             if let Some(schedule) = &self.schedule {
                 self.optimizer
                     .set_learning_rate(schedule.lr(self.base_lr, epoch));
             }
+            let mut order = std::mem::take(&mut self.position.order);
             if options.shuffle {
-                rng.shuffle(&mut order);
+                self.position.shuffle.shuffle(&mut order);
             }
-            for metric in &mut self.metrics {
-                metric.reset();
-            }
-            let mut progress =
-                EpochProgress::start(options.verbosity, epoch, options.epochs, batches);
+            let mut progress = EpochProgress::start(options.verbosity, epoch, last_epoch, batches);
             let started = Instant::now();
-            let mut loss_sum = 0.0;
-            for (index, chunk) in order.chunks(batch).enumerate() {
-                let m = chunk.len();
-                for (slot, &i) in chunk.iter().enumerate() {
-                    self.batch_x[slot * M::INPUT_SIZE..(slot + 1) * M::INPUT_SIZE]
-                        .copy_from_slice(&x[i * M::INPUT_SIZE..(i + 1) * M::INPUT_SIZE]);
-                }
-                self.batch_y.clear();
-                for &i in chunk {
-                    self.batch_y
-                        .extend_from_slice(&y[i * per_sample..(i + 1) * per_sample]);
-                }
-                let batch_x = std::mem::take(&mut self.batch_x);
-                let batch_y = std::mem::take(&mut self.batch_y);
-                let loss = self.train_step(&batch_x[..m * M::INPUT_SIZE], &batch_y, m);
-                self.batch_x = batch_x;
-                self.batch_y = batch_y;
-                if !loss.is_finite() {
-                    return Err(Error::NonFiniteLoss {
-                        epoch,
-                        batch: index,
-                        loss: loss.to_f64(),
-                    });
-                }
-                loss_sum += loss.to_f64() * m as f64;
-                let output = &self.ws.output()[..M::OUTPUT_SIZE * m];
-                for metric in &mut self.metrics {
-                    metric.update(output, &self.batch_y, M::OUTPUT_SIZE, m);
-                }
-                let seen = (index * batch + m) as f64;
-                let metrics = &self.metrics;
-                progress.batch_done(index * batch + m, || {
-                    running_summary(loss_sum / seen, metrics)
-                });
-            }
+            let trained = self.train_epoch(x, y, &order, batch, epoch, &mut progress);
+            self.position.order = order;
+            let loss_sum = trained?;
             let seconds = started.elapsed().as_secs_f64();
             let mut logs = EpochLogs {
                 epoch,
@@ -386,10 +429,11 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
                 logs.val_loss = Some(evaluation.loss);
                 logs.val_metrics = evaluation.metrics;
             }
-            progress.finish(options.epochs, &logs);
+            progress.finish(last_epoch, &logs);
+            self.position.epoch = self.position.epoch.saturating_add(1);
             let mut stop = false;
             for callback in &mut options.callbacks {
-                stop |= callback.on_epoch_end(&logs, self.model.params()) == Control::Stop;
+                stop |= callback.on_epoch_end_with(&logs, &*self)? == Control::Stop;
             }
             history.epochs.push(logs);
             if stop {
@@ -401,6 +445,59 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
             callback.on_train_end(self.model.params_mut());
         }
         Ok(history)
+    }
+
+    /// Trains one epoch on the samples of `order`, in batches of `batch`; returns the sum of
+    /// the batch losses weighted by the batch sizes. Allocates nothing.
+    fn train_epoch(
+        &mut self,
+        x: &[T],
+        y: &[L::Target],
+        order: &[usize],
+        batch: usize,
+        epoch: usize,
+        progress: &mut EpochProgress,
+    ) -> Result<f64> {
+        let per_sample = self.loss.targets_per_sample(M::OUTPUT_SIZE);
+        for metric in &mut self.metrics {
+            metric.reset();
+        }
+        let mut loss_sum = 0.0;
+        for (index, chunk) in order.chunks(batch).enumerate() {
+            let m = chunk.len();
+            for (slot, &i) in chunk.iter().enumerate() {
+                self.batch_x[slot * M::INPUT_SIZE..(slot + 1) * M::INPUT_SIZE]
+                    .copy_from_slice(&x[i * M::INPUT_SIZE..(i + 1) * M::INPUT_SIZE]);
+            }
+            self.batch_y.clear();
+            for &i in chunk {
+                self.batch_y
+                    .extend_from_slice(&y[i * per_sample..(i + 1) * per_sample]);
+            }
+            let batch_x = std::mem::take(&mut self.batch_x);
+            let batch_y = std::mem::take(&mut self.batch_y);
+            let loss = self.train_step(&batch_x[..m * M::INPUT_SIZE], &batch_y, m);
+            self.batch_x = batch_x;
+            self.batch_y = batch_y;
+            if !loss.is_finite() {
+                return Err(Error::NonFiniteLoss {
+                    epoch,
+                    batch: index,
+                    loss: loss.to_f64(),
+                });
+            }
+            loss_sum += loss.to_f64() * m as f64;
+            let output = &self.ws.output()[..M::OUTPUT_SIZE * m];
+            for metric in &mut self.metrics {
+                metric.update(output, &self.batch_y, M::OUTPUT_SIZE, m);
+            }
+            let seen = (index * batch + m) as f64;
+            let metrics = &self.metrics;
+            progress.batch_done(index * batch + m, || {
+                running_summary(loss_sum / seen, metrics)
+            });
+        }
+        Ok(loss_sum)
     }
 
     /// Loss and metrics over a dataset, in inference mode, in batches of the workspace size.
@@ -450,7 +547,29 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
 
     /// The model's outputs for every sample of `x`, `OUTPUT_SIZE` values per sample.
     pub fn predict(&mut self, x: &[T]) -> Result<Vec<T>> {
+        if self.ws.capacity() == 0 {
+            self.reserve(32);
+        }
         predict(&self.model, &mut self.ws, x)
+    }
+}
+
+/// What a callback sees of the trainer running it.
+impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> TrainerView<T> for Trainer<T, M, O, L> {
+    fn params(&self) -> &[T] {
+        self.model.params()
+    }
+
+    fn epochs_done(&self) -> usize {
+        self.position.epoch
+    }
+
+    fn save_weights(&self, path: &Path) -> Result<(), WeightsError> {
+        crate::io::save(&self.model, path)
+    }
+
+    fn save_checkpoint(&self, path: &Path) -> Result<(), CheckpointError> {
+        Trainer::save_checkpoint(self, path)
     }
 }
 
