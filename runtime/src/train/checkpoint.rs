@@ -12,7 +12,8 @@
 //!   state of the shuffling stream), `fit/order` (`U32` or `U64 [n]`, the current sample order,
 //!   which each epoch reshuffles in place) and, for models with dropout, `fit/dropout_rng`
 //!   (`U64 [layers, 4]`);
-//! * `__metadata__` strings: `checkpoint.version` (`"1"`), `checkpoint.optimizer` (its
+//! * `__metadata__` strings: `checkpoint.version` (`"1"`), `checkpoint.model` (the model type's
+//!   name), `checkpoint.optimizer` (its
 //!   Keras-style name, `"adam"`), `checkpoint.optimizer_step` (steps taken, Adam's `t`),
 //!   `checkpoint.learning_rate` and `checkpoint.base_learning_rate` (the current rate and the
 //!   one schedules start from, shortest round-trip decimals), `checkpoint.epoch` (epochs done)
@@ -177,7 +178,7 @@ pub fn read_info(path: impl AsRef<Path>) -> Result<CheckpointInfo, CheckpointErr
         optimizer_step: file.number("optimizer_step")?,
         learning_rate: file.rate("learning_rate")?,
         seed: file.optional_number("seed")?,
-        model: file.meta.get("model").cloned(),
+        model: file.meta.get(&format!("{META_PREFIX}model")).cloned(),
     })
 }
 
@@ -203,6 +204,7 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
             metadata.insert(format!("{META_PREFIX}{key}"), value);
         };
         meta("version", VERSION.into());
+        meta("model", M::NAME.into());
         meta("optimizer", self.optimizer.name().into());
         meta("optimizer_step", step.to_string());
         meta("learning_rate", self.optimizer.learning_rate().to_string());
