@@ -200,6 +200,8 @@ gradient_checks! {
     lstm_other_activations: LstmActivations { Input(5, 2), LSTM(4, activation = silu, recurrent_activation = tanh, return_sequences = true), LSTM(3, activation = elu, recurrent_activation = softplus), Dense(2) };
     simple_rnn_relu: RnnRelu { Input(5, 3), SimpleRNN(4, activation = silu, return_sequences = true), SimpleRNN(3, activation = relu), Dense(2) };
     gru_other_activations: GruActivations { Input(5, 2), GRU(4, activation = silu, recurrent_activation = softplus), Dense(2) };
+    dense_per_step: DensePerStep { Input(5, 3), Dense(4, activation = tanh), LSTM(3, return_sequences = true), Dense(2, activation = softmax) };
+    dense_per_step_linear: DensePerStepLinear { Input(4, 2), GRU(3, return_sequences = true), Dense(2, use_bias = false), Dropout(0.2), SimpleRNN(2) };
     gru_stacked: GruStacked { Input(6, 2), GRU(4, return_sequences = true), LSTM(3, return_sequences = true), GRU(3), Dense(2) };
     conv_stack: ConvStack {
         Input(9, 8, 2), Conv2D(4, 3, activation = relu), Conv2D(3, (3, 2), strides = 2, padding = same, activation = tanh),

@@ -9,6 +9,7 @@ model! {
     struct Mixed5 { Input(5, 2), GRU(4, return_sequences = true), Activation(relu), SimpleRNN(3, return_sequences = true), LSTM(2, use_bias = false) }
     struct Mixed2 { Input(2, 2), GRU(4, return_sequences = true), Activation(relu), SimpleRNN(3, return_sequences = true), LSTM(2, use_bias = false) }
     struct Sequences { Input(6, 2), LSTM(3, return_sequences = true), GRU(2, return_sequences = true) }
+    struct Tagger { Input(6, 2), Dense(3, activation = relu), LSTM(3, return_sequences = true), Dense(4, activation = softmax) }
 }
 
 fn sequence<const N: usize>(seed: u64) -> [f64; N] {
@@ -68,6 +69,19 @@ fn with_return_sequences_each_step_gives_that_steps_output() {
     for t in 0..6 {
         let y = net.step(&mut state, &at::<_, 2>(&x, t));
         assert_close(y.as_slice(), &all.as_slice()[2 * t..2 * t + 2]);
+    }
+}
+
+#[test]
+fn dense_layers_on_sequences_step_one_time_step_at_a_time() {
+    let net = Tagger::<f64>::seeded(9);
+    let x = sequence::<12>(4);
+    let all = net.predict(&x);
+    let mut state = TaggerState::default();
+    for t in 0..6 {
+        let y = net.step(&mut state, &at::<_, 2>(&x, t));
+        assert_close(y.as_slice(), &all.as_slice()[4 * t..4 * t + 4]);
+        assert!((y.sum() - 1.0).abs() < 1e-12, "a softmax per time step");
     }
 }
 

@@ -18,6 +18,9 @@ model! {
     /// Seed 001's regressor.
     struct Regressor { Input(10), Dense(10, activation = relu), Dense(1) }
 
+    /// Sequence to sequence: a running mean at every step, read out by a per-step Dense.
+    struct RunningMean { Input(8, 1), LSTM(16, return_sequences = true), Dense(1) }
+
     /// A softmax classifier for iris.
     struct IrisNet { Input(4), Dense(16, activation = relu), Dense(3, activation = softmax) }
 }
@@ -36,6 +39,38 @@ fn xor_is_learned_exactly() {
     let eval = trainer.evaluate(&x, &y).unwrap();
     assert_eq!(eval.get("binary_accuracy"), Some(1.0), "{eval:?}");
     assert!(eval.loss < 0.1, "{eval:?}");
+}
+
+#[test]
+fn a_per_step_dense_learns_a_running_mean() {
+    let mut rng = Rng::new(5);
+    let n = 256;
+    let x: Vec<f32> = (0..n * 8)
+        .map(|_| rng.uniform() as f32 * 2.0 - 1.0)
+        .collect();
+    let y: Vec<f32> = x
+        .chunks_exact(8)
+        .flat_map(|s| {
+            let mut sum = 0.0;
+            (0..8)
+                .map(|t| {
+                    sum += s[t];
+                    sum / (t + 1) as f32
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut trainer = RunningMean::new(2).compile(Adam::new(0.01), MeanSquaredError);
+    let before = trainer.evaluate(&x, &y).unwrap().loss;
+    trainer
+        .fit(&x, &y, Fit::epochs(60).batch_size(32).quiet())
+        .unwrap();
+    let after = trainer.evaluate(&x, &y).unwrap().loss;
+    // The targets' variance is about 0.1; a good fit is two orders of magnitude below.
+    assert!(
+        after < 2e-3 && after < before / 50.0,
+        "mse {before} -> {after}"
+    );
 }
 
 #[test]

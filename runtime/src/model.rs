@@ -54,6 +54,9 @@ pub trait Model<T: Scalar>: Sized {
     const INPUT_SIZE: usize;
     /// Scalars in one output sample.
     const OUTPUT_SIZE: usize;
+    /// Time steps in one output sample: 1 for a vector, `t` for a `[t, units]` sequence output
+    /// (`return_sequences = true` or a per-step `Dense` last).
+    const OUTPUT_STEPS: usize = 1;
     /// Number of trainable parameters.
     const PARAM_COUNT: usize;
     /// The activation producing the output, for fused loss paths.

@@ -112,12 +112,19 @@ pub fn generate(model: &Model) -> TokenStream {
     let g_last = format_ident!("g{}", last);
 
     let last_cx = cxs.last().expect("a checked model has layers");
+    // The fused softmax / sigmoid cross-entropy paths treat the output as one distribution; a
+    // sequence output (one per time step) takes the general path.
+    let fusable = !matches!(last_cx.layer.output, Shape::Sequence { .. });
+    let output_steps = match last_cx.layer.output {
+        Shape::Sequence { t, .. } => t,
+        _ => 1,
+    };
     let (output_activation, logits) = match (
         last_cx.layer.spec.output_activation(),
         last_cx.layer.spec.logits(last_cx),
     ) {
-        (Some(act), Some(logits)) => (act.output_kind(), logits),
-        (Some(act), None) if !act.is_linear() => (
+        (Some(act), Some(logits)) if fusable => (act.output_kind(), logits),
+        (Some(act), _) if !act.is_linear() => (
             quote!(::kiln::OutputActivation::Other),
             quote!(&ws.#a_last[..]),
         ),
@@ -310,6 +317,7 @@ pub fn generate(model: &Model) -> TokenStream {
                 const INPUT_SIZE: usize = #input_size;
                 const OUTPUT_SIZE: usize = #output_size;
                 const PARAM_COUNT: usize = #param_count;
+                const OUTPUT_STEPS: usize = #output_steps;
                 const OUTPUT_ACTIVATION: ::kiln::OutputActivation = #output_activation;
                 const LAYERS: &'static [::kiln::LayerInfo] = Self::LAYERS;
                 const SUMMARY: &'static str = Self::SUMMARY;

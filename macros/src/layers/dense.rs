@@ -2,6 +2,10 @@
 //!
 //! `z = W·x + b; y = f(z)`; `[in] → [units]`. Backward: `δ = ∂L/∂y ⊙ f′(z)`,
 //! `∂L/∂W = δ·xᵀ`, `∂L/∂b = Σ_batch δ`, `∂L/∂x = Wᵀ·δ`.
+//!
+//! On a sequence `[t, f] → [t, units]` it acts on each time step alike (Keras' Dense on the last
+//! axis, PyTorch's `Linear` on `[B, T, F]`): a batch of `n` sequences is `n·t` columns of `f`
+//! values, so the same kernels run with `n·t` samples.
 
 use super::{Cx, LayerSpec, Scratch};
 use crate::activation::Activation;
@@ -46,9 +50,9 @@ pub fn needs_vector(call: &Call, what: &str, input: &Shape) -> syn::Error {
             "add `Flatten()` before it, or `GlobalAveragePooling2D()` to keep one average per channel"
         }
         Shape::Sequence { .. } => {
-            "add `Flatten()` before it, or read the sequence with a recurrent layer that returns \
-            its last state, e.g. `LSTM(32)` (a recurrent layer with `return_sequences = true` \
-            returns every step)"
+            "for one softmax per time step, end with `Dense(units, activation = softmax)` (Dense \
+            acts on each step); for one over the whole sequence, add `Flatten()` before it or \
+            read the sequence with a recurrent layer that returns its last state, e.g. `LSTM(32)`"
         }
         Shape::Vector(_) => unreachable!("a vector is a vector input"),
     };
@@ -73,24 +77,25 @@ impl LayerSpec for Dense {
     }
 
     fn output_shape(&self, input: &Shape, call: &Call) -> syn::Result<Shape> {
-        match input {
+        match *input {
             Shape::Vector(_) => Ok(Shape::Vector(self.units)),
-            other => Err(needs_vector(call, "`Dense`", other)),
+            Shape::Sequence { t, .. } => Ok(Shape::Sequence { t, f: self.units }),
+            ref other => Err(needs_vector(call, "`Dense`", other)),
         }
     }
 
     fn params(&self, input: &Shape, _output: &Shape) -> Vec<Param> {
-        let (i, o) = (input.size(), self.units);
+        let (i, o) = (features(input), self.units);
         Param::kernel_and_bias(vec![i, o], vec![o, i], (i, o), o, self.use_bias)
     }
 
-    fn scratch(&self, _input: &Shape, _output: &Shape) -> Vec<Scratch> {
+    fn scratch(&self, _input: &Shape, output: &Shape) -> Vec<Scratch> {
         if self.activation.is_linear() {
             Vec::new()
         } else {
             vec![Scratch::Buffer {
                 name: "z",
-                per_sample: self.units,
+                per_sample: output.size(),
             }]
         }
     }
@@ -104,39 +109,80 @@ impl LayerSpec for Dense {
     }
 
     fn forward(&self, cx: &Cx) -> TokenStream {
-        let (i, o) = (cx.input_size(), self.units);
+        let (i, o, n) = (features(&cx.layer.input), self.units, columns(cx));
         let w = cx.param_slice("kernel");
         let b = self.bias(cx);
         let (x, y) = (cx.input(), cx.output_mut());
         if self.activation.is_linear() {
-            quote!(::kiln::__private::dense::forward::<T, #i, #o>(#w, #b, #x, #y, n);)
+            quote!(::kiln::__private::dense::forward::<T, #i, #o>(#w, #b, #x, #y, #n);)
         } else {
             let z = cx.scratch("z");
             let act = self.activation.runtime();
             quote! {
-                ::kiln::__private::dense::forward::<T, #i, #o>(#w, #b, #x, &mut #z[..], n);
-                ::kiln::__private::act::Activation::<T>::forward(&#act, &#z[..], #y, #o, n);
+                ::kiln::__private::dense::forward::<T, #i, #o>(#w, #b, #x, &mut #z[..], #n);
+                ::kiln::__private::act::Activation::<T>::forward(&#act, &#z[..], #y, #o, #n);
             }
         }
     }
 
     fn backward(&self, cx: &Cx) -> TokenStream {
-        let (i, o) = (cx.input_size(), self.units);
+        let (i, o, n) = (features(&cx.layer.input), self.units, columns(cx));
         let w = cx.param_slice("kernel");
         let x = cx.input();
         let g = cx.grad_out();
         let grads = cx.bind_param_grads();
         let grad_bias = cx.grad_bias(self.use_bias);
         let grad_in = cx.grad_in();
-        let activation = cx.activation_backward(self.activation, o, quote!(n));
+        let activation = cx.activation_backward(self.activation, o, n.clone());
         quote! {
             #activation
             #grads
-            ::kiln::__private::dense::backward::<T, #i, #o>(#w, #x, #g, grad_kernel, #grad_bias, #grad_in, n);
+            ::kiln::__private::dense::backward::<T, #i, #o>(#w, #x, #g, grad_kernel, #grad_bias, #grad_in, #n);
         }
     }
 
     fn predict(&self, cx: &Cx) -> TokenStream {
+        let Shape::Sequence { t, f } = cx.layer.input else {
+            return self.predict_one(cx);
+        };
+        let o = self.units;
+        let (x, y) = (cx.predict_in(), cx.predict_out());
+        let w = cx.param_slice("kernel");
+        let b = self.bias(cx);
+        let act = self.activation.runtime();
+        let buf = cx.predict_buffer();
+        let activation = if self.activation.is_linear() {
+            TokenStream::new()
+        } else {
+            quote!(::kiln::__private::act::Activation::<T>::apply(&#act, ys, #o);)
+        };
+        let len = t * o;
+        quote! {
+            let mut #buf = [T::default(); #len];
+            for (xs, ys) in #x.chunks_exact(#f).zip(#buf.chunks_exact_mut(#o)) {
+                ::kiln::__private::dense::predict_slice::<T, #f, #o>(#w, #b, xs, ys);
+                #activation
+            }
+            let #y = &#buf;
+        }
+    }
+
+    fn step(&self, cx: &Cx) -> Option<TokenStream> {
+        // One time step of a sequence is a vector.
+        Some(self.predict_one(cx))
+    }
+
+    fn logits(&self, cx: &Cx) -> Option<TokenStream> {
+        (!self.activation.is_linear()).then(|| {
+            let z = cx.scratch("z");
+            quote!(&#z[..])
+        })
+    }
+}
+
+impl Dense {
+    /// Single-sample inference on a vector (or, in `step` code, one time step).
+    fn predict_one(&self, cx: &Cx) -> TokenStream {
         let (i, o) = (cx.input_size(), self.units);
         let (x, y) = (cx.predict_in(), cx.predict_out());
         let w = cx.param_slice("kernel");
@@ -156,15 +202,6 @@ impl LayerSpec for Dense {
         }
     }
 
-    fn logits(&self, cx: &Cx) -> Option<TokenStream> {
-        (!self.activation.is_linear()).then(|| {
-            let z = cx.scratch("z");
-            quote!(&#z[..])
-        })
-    }
-}
-
-impl Dense {
     fn bias(&self, cx: &Cx) -> TokenStream {
         if self.use_bias {
             let b = cx.param_slice("bias");
@@ -172,5 +209,21 @@ impl Dense {
         } else {
             quote!(::core::option::Option::None)
         }
+    }
+}
+
+/// Values per sample or per time step: the kernel's input size.
+fn features(input: &Shape) -> usize {
+    match *input {
+        Shape::Sequence { f, .. } => f,
+        ref other => other.size(),
+    }
+}
+
+/// Columns the kernels see: `n` samples, or `n·t` time steps of sequences.
+fn columns(cx: &Cx) -> TokenStream {
+    match cx.layer.input {
+        Shape::Sequence { t, .. } => quote!(n * #t),
+        _ => quote!(n),
     }
 }

@@ -106,6 +106,18 @@ pub fn predict<T: Scalar, const I: usize, const O: usize>(
     x: &[T; I],
     y: &mut [T; O],
 ) {
+    predict_slice::<T, I, O>(w, b, x, y);
+}
+
+/// `y = W·x + b` for one sample (or one time step) held in slices of `I` and `O` values.
+#[inline]
+pub fn predict_slice<T: Scalar, const I: usize, const O: usize>(
+    w: &[T],
+    b: Option<&[T]>,
+    x: &[T],
+    y: &mut [T],
+) {
+    let y = &mut y[..O];
     match b {
         Some(b) => y.copy_from_slice(&b[..O]),
         None => y.fill(T::default()),

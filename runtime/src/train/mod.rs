@@ -198,6 +198,12 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
                 "this loss needs more outputs than the model has: categorical cross-entropy needs at least 2 (use binary cross-entropy for a single sigmoid output)"
             )
         };
+        const {
+            assert!(
+                M::OUTPUT_STEPS == 1 || L::MIN_OUTPUTS < 2,
+                "categorical cross-entropy over a sequence output (one distribution per time step) is not supported: flatten the output or end with a recurrent layer that returns its last state"
+            )
+        };
         optimizer.init(M::PARAM_COUNT);
         let base_lr = optimizer.learning_rate();
         let ws = model.workspace(0);

@@ -10,6 +10,13 @@ kiln::model! {
     struct Sequence { Input(6, 3), LSTM(5, return_sequences = true), Flatten(), Dense(2) }
     struct Gated { Input(6, 3), GRU(5, return_sequences = true, reset_after = true), GRU(2, use_bias = false) }
     struct Simple { Input(6, 3), SimpleRNN(5, activation = tanh, return_sequences = true), SimpleRNN(2, use_bias = false) }
+    /// Dense on each time step (Keras' Dense on the last axis), before and after recurrent layers.
+    struct PerStep {
+        Input(12, 3),
+        Dense(8, activation = relu),
+        LSTM(6, return_sequences = true),
+        Dense(4, activation = softmax, name = "tagger"),
+    }
     struct OtherActivations {
         Input(6, 3),
         SimpleRNN(5, activation = relu, return_sequences = true),
@@ -20,6 +27,8 @@ kiln::model! {
 
 fn main() {
     use kiln::Model;
+    assert_eq!(PerStep::<f32>::OUTPUT_SIZE, 12 * 4);
+    assert_eq!(PerStep::<f32>::LAYERS[0].params[0].shape, &[3, 8]);
     assert_eq!(Last::<f32>::OUTPUT_SIZE, 1);
     assert_eq!(Sequence::<f32>::LAYERS[0].params.len(), 3);
     assert_eq!(Stacked::<f32>::LAYERS[1].name, "encoder");
