@@ -117,16 +117,17 @@ fn cell<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const U: usize>(
 ) {
     let (z, c, h) = (&mut z[..4 * U], &mut c[..U], &mut h[..U]);
     // Plain maps over each gate block first: loops the compiler vectorises.
+    // The recurrent activation over all 4U values at once (whole vectors, no remainder), then
+    // the candidate block again from a copy.
+    let mut candidate = [T::zero(); U];
+    candidate.copy_from_slice(&z[2 * U..3 * U]);
+    for v in z.iter_mut() {
+        *v = gate.f(*v);
+    }
     let (ifg, o) = z.split_at_mut(3 * U);
     let (i_f, g) = ifg.split_at_mut(2 * U);
-    for v in i_f.iter_mut() {
-        *v = gate.f(*v);
-    }
-    for v in o.iter_mut() {
-        *v = gate.f(*v);
-    }
-    for v in g.iter_mut() {
-        *v = act.f(*v);
+    for (v, &pre) in g.iter_mut().zip(&candidate) {
+        *v = act.f(pre);
     }
     let (i, f) = i_f.split_at(U);
     for k in 0..U {
