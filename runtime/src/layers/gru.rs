@@ -46,69 +46,40 @@ pub fn forward<
     wide(
         #[inline(always)]
         || {
-            forward_in::<T, A, G, S, F, U>(
-                act, gate, kernel, recurrent, bias, x, gates, pre, qh, h, y, sequences, n,
-            )
+            let g3 = 3 * U;
+            let (kernel, recurrent) = (&kernel[..g3 * F], &recurrent[..g3 * U]);
+            let gates = &mut gates[..g3 * S * n];
+            dense::affine(g3, S * n, F, kernel, bias, x, gates);
+            for j in 0..n {
+                let zs = &mut gates[j * g3 * S..(j + 1) * g3 * S];
+                let qs = &mut qh[j * U * S..(j + 1) * U * S];
+                let hs = &mut h[j * U * S..(j + 1) * U * S];
+                for s in 0..S {
+                    let (done, rest) = hs.split_at_mut(s * U);
+                    let previous = if s > 0 {
+                        Some(&done[(s - 1) * U..s * U])
+                    } else {
+                        None
+                    };
+                    let a = &mut zs[s * g3..(s + 1) * g3];
+                    let q_h = &mut qs[s * U..(s + 1) * U];
+                    let p = &mut pre[(j * S + s) * g3..(j * S + s + 1) * g3];
+                    recur::<T, A, G, U>(
+                        act,
+                        gate,
+                        recurrent,
+                        bias,
+                        previous,
+                        a,
+                        q_h,
+                        p,
+                        &mut rest[..U],
+                    );
+                }
+                write_states(hs, y, j, U, sequences);
+            }
         },
     )
-}
-
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn forward_in<
-    T: Scalar,
-    A: Elementwise<T>,
-    G: Elementwise<T>,
-    const S: usize,
-    const F: usize,
-    const U: usize,
->(
-    act: &A,
-    gate: &G,
-    kernel: &[T],
-    recurrent: &[T],
-    bias: Option<&[T]>,
-    x: &[T],
-    gates: &mut [T],
-    pre: &mut [T],
-    qh: &mut [T],
-    h: &mut [T],
-    y: &mut [T],
-    sequences: bool,
-    n: usize,
-) {
-    let g3 = 3 * U;
-    let (kernel, recurrent) = (&kernel[..g3 * F], &recurrent[..g3 * U]);
-    let gates = &mut gates[..g3 * S * n];
-    dense::affine(g3, S * n, F, kernel, bias, x, gates);
-    for j in 0..n {
-        let zs = &mut gates[j * g3 * S..(j + 1) * g3 * S];
-        let qs = &mut qh[j * U * S..(j + 1) * U * S];
-        let hs = &mut h[j * U * S..(j + 1) * U * S];
-        for s in 0..S {
-            let (done, rest) = hs.split_at_mut(s * U);
-            let previous = if s > 0 {
-                Some(&done[(s - 1) * U..s * U])
-            } else {
-                None
-            };
-            let a = &mut zs[s * g3..(s + 1) * g3];
-            let q_h = &mut qs[s * U..(s + 1) * U];
-            let p = &mut pre[(j * S + s) * g3..(j * S + s + 1) * g3];
-            recur::<T, A, G, U>(
-                act,
-                gate,
-                recurrent,
-                bias,
-                previous,
-                a,
-                q_h,
-                p,
-                &mut rest[..U],
-            );
-        }
-        write_states(hs, y, j, U, sequences);
-    }
 }
 
 /// The recurrent half of a step: given `a = W·xₛ + bᵢ` (`3U`), adds `R·hₛ₋₁ + bᵣ` (its `h`
@@ -181,33 +152,20 @@ pub fn step<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const F: usize, con
 ) {
     wide(
         #[inline(always)]
-        || step_in::<T, A, G, F, U>(act, gate, kernel, recurrent, bias, x, h, gates),
+        || {
+            let g3 = 3 * U;
+            let (a, rest) = gates[..7 * U].split_at_mut(g3);
+            let (q_h, pre) = rest.split_at_mut(U);
+            match bias {
+                Some(b) => a.copy_from_slice(&b[..g3]),
+                None => a.fill(T::zero()),
+            }
+            dense::matvec(g3, F, kernel, x, a);
+            let mut previous = [T::zero(); U];
+            previous.copy_from_slice(&h[..U]);
+            recur::<T, A, G, U>(act, gate, recurrent, bias, Some(&previous), a, q_h, pre, h);
+        },
     )
-}
-
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn step_in<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const F: usize, const U: usize>(
-    act: &A,
-    gate: &G,
-    kernel: &[T],
-    recurrent: &[T],
-    bias: Option<&[T]>,
-    x: &[T],
-    h: &mut [T],
-    gates: &mut [T],
-) {
-    let g3 = 3 * U;
-    let (a, rest) = gates[..7 * U].split_at_mut(g3);
-    let (q_h, pre) = rest.split_at_mut(U);
-    match bias {
-        Some(b) => a.copy_from_slice(&b[..g3]),
-        None => a.fill(T::zero()),
-    }
-    dense::matvec(g3, F, kernel, x, a);
-    let mut previous = [T::zero(); U];
-    previous.copy_from_slice(&h[..U]);
-    recur::<T, A, G, U>(act, gate, recurrent, bias, Some(&previous), a, q_h, pre, h);
 }
 
 /// Backward over `n` samples from `∂L/∂y` (`grad_y`, shaped like `y`); `carry` holds `U`
@@ -244,129 +202,80 @@ pub fn backward<
     wide(
         #[inline(always)]
         || {
-            backward_in::<T, A, G, S, F, U>(
-                act,
-                gate,
-                kernel,
-                recurrent,
-                x,
-                gates,
-                qh,
-                h,
-                delta,
-                grad_y,
-                carry,
-                sequences,
-                grad_kernel,
-                grad_recurrent,
-                grad_bias,
-                grad_x,
-                n,
-            )
+            let g3 = 3 * U;
+            let (kernel, recurrent) = (&kernel[..g3 * F], &recurrent[..g3 * U]);
+            let gates = &mut gates[..g3 * S * n];
+            let delta = &mut delta[..g3 * S * n];
+            let grad_recurrent = &mut grad_recurrent[..g3 * U];
+            grad_recurrent.fill(T::zero());
+            let dh_next = &mut carry[..U];
+            for j in 0..n {
+                let zs = &mut gates[j * g3 * S..(j + 1) * g3 * S];
+                let ds = &mut delta[j * g3 * S..(j + 1) * g3 * S];
+                let qs = &qh[j * U * S..(j + 1) * U * S];
+                let hs = &h[j * U * S..(j + 1) * U * S];
+                dh_next.fill(T::zero());
+                for s in (0..S).rev() {
+                    let dy = if sequences {
+                        Some(&grad_y[(j * S + s) * U..(j * S + s + 1) * U])
+                    } else if s == S - 1 {
+                        Some(&grad_y[j * U..(j + 1) * U])
+                    } else {
+                        None
+                    };
+                    let a = &mut zs[s * g3..(s + 1) * g3];
+                    let d = &mut ds[s * g3..(s + 1) * g3];
+                    for k in 0..U {
+                        let dh = dh_next[k] + dy.map_or(T::zero(), |g| g[k]);
+                        let (z, r, cand) = (a[k], a[U + k], a[2 * U + k]);
+                        let prev = if s > 0 {
+                            hs[(s - 1) * U + k]
+                        } else {
+                            T::zero()
+                        };
+                        // `d` holds forward's pre-activations until this step overwrites them.
+                        let (pre_z, pre_r, pre_n) = (d[k], d[U + k], d[2 * U + k]);
+                        let da_n = dh * (T::one() - z) * act.df(pre_n, cand);
+                        let da_z = dh * (prev - cand) * gate.df(pre_z, z);
+                        let da_r = da_n * qs[s * U + k] * gate.df(pre_r, r);
+                        dh_next[k] = dh * z;
+                        a[k] = da_z;
+                        a[U + k] = da_r;
+                        a[2 * U + k] = da_n;
+                        d[k] = da_z;
+                        d[U + k] = da_r;
+                        d[2 * U + k] = da_n * r;
+                    }
+                    // ∂L/∂hₛ₋₁ += Rᵀ·δqₛ.
+                    T::gemm_tn(U, 1, g3, recurrent, d, dh_next, true);
+                }
+                // ∂L/∂R += Σₛ₌₁ δqₛ·hₛ₋₁ᵀ.
+                if S > 1 {
+                    T::gemm_nt(
+                        g3,
+                        U,
+                        S - 1,
+                        &ds[g3..],
+                        &hs[..U * (S - 1)],
+                        grad_recurrent,
+                        true,
+                    );
+                }
+            }
+            dense::affine_backward(g3, S * n, F, kernel, x, gates, grad_kernel, None, grad_x);
+            if let Some(grad_b) = grad_bias {
+                let grad_b = &mut grad_b[..2 * g3];
+                grad_b.fill(T::zero());
+                let (input, rec) = grad_b.split_at_mut(g3);
+                for (column, dq) in gates.chunks_exact(g3).zip(delta.chunks_exact(g3)) {
+                    for (gb, v) in input.iter_mut().zip(column) {
+                        *gb += *v;
+                    }
+                    for (gb, v) in rec.iter_mut().zip(dq) {
+                        *gb += *v;
+                    }
+                }
+            }
         },
     )
-}
-
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn backward_in<
-    T: Scalar,
-    A: Elementwise<T>,
-    G: Elementwise<T>,
-    const S: usize,
-    const F: usize,
-    const U: usize,
->(
-    act: &A,
-    gate: &G,
-    kernel: &[T],
-    recurrent: &[T],
-    x: &[T],
-    gates: &mut [T],
-    qh: &[T],
-    h: &[T],
-    delta: &mut [T],
-    grad_y: &[T],
-    carry: &mut [T],
-    sequences: bool,
-    grad_kernel: &mut [T],
-    grad_recurrent: &mut [T],
-    grad_bias: Option<&mut [T]>,
-    grad_x: Option<&mut [T]>,
-    n: usize,
-) {
-    let g3 = 3 * U;
-    let (kernel, recurrent) = (&kernel[..g3 * F], &recurrent[..g3 * U]);
-    let gates = &mut gates[..g3 * S * n];
-    let delta = &mut delta[..g3 * S * n];
-    let grad_recurrent = &mut grad_recurrent[..g3 * U];
-    grad_recurrent.fill(T::zero());
-    let dh_next = &mut carry[..U];
-    for j in 0..n {
-        let zs = &mut gates[j * g3 * S..(j + 1) * g3 * S];
-        let ds = &mut delta[j * g3 * S..(j + 1) * g3 * S];
-        let qs = &qh[j * U * S..(j + 1) * U * S];
-        let hs = &h[j * U * S..(j + 1) * U * S];
-        dh_next.fill(T::zero());
-        for s in (0..S).rev() {
-            let dy = if sequences {
-                Some(&grad_y[(j * S + s) * U..(j * S + s + 1) * U])
-            } else if s == S - 1 {
-                Some(&grad_y[j * U..(j + 1) * U])
-            } else {
-                None
-            };
-            let a = &mut zs[s * g3..(s + 1) * g3];
-            let d = &mut ds[s * g3..(s + 1) * g3];
-            for k in 0..U {
-                let dh = dh_next[k] + dy.map_or(T::zero(), |g| g[k]);
-                let (z, r, cand) = (a[k], a[U + k], a[2 * U + k]);
-                let prev = if s > 0 {
-                    hs[(s - 1) * U + k]
-                } else {
-                    T::zero()
-                };
-                // `d` holds forward's pre-activations until this step overwrites them.
-                let (pre_z, pre_r, pre_n) = (d[k], d[U + k], d[2 * U + k]);
-                let da_n = dh * (T::one() - z) * act.df(pre_n, cand);
-                let da_z = dh * (prev - cand) * gate.df(pre_z, z);
-                let da_r = da_n * qs[s * U + k] * gate.df(pre_r, r);
-                dh_next[k] = dh * z;
-                a[k] = da_z;
-                a[U + k] = da_r;
-                a[2 * U + k] = da_n;
-                d[k] = da_z;
-                d[U + k] = da_r;
-                d[2 * U + k] = da_n * r;
-            }
-            // ∂L/∂hₛ₋₁ += Rᵀ·δqₛ.
-            T::gemm_tn(U, 1, g3, recurrent, d, dh_next, true);
-        }
-        // ∂L/∂R += Σₛ₌₁ δqₛ·hₛ₋₁ᵀ.
-        if S > 1 {
-            T::gemm_nt(
-                g3,
-                U,
-                S - 1,
-                &ds[g3..],
-                &hs[..U * (S - 1)],
-                grad_recurrent,
-                true,
-            );
-        }
-    }
-    dense::affine_backward(g3, S * n, F, kernel, x, gates, grad_kernel, None, grad_x);
-    if let Some(grad_b) = grad_bias {
-        let grad_b = &mut grad_b[..2 * g3];
-        grad_b.fill(T::zero());
-        let (input, rec) = grad_b.split_at_mut(g3);
-        for (column, dq) in gates.chunks_exact(g3).zip(delta.chunks_exact(g3)) {
-            for (gb, v) in input.iter_mut().zip(column) {
-                *gb += *v;
-            }
-            for (gb, v) in rec.iter_mut().zip(dq) {
-                *gb += *v;
-            }
-        }
-    }
 }

@@ -36,7 +36,7 @@ pub fn forward<
     bias: Option<&[T]>,
     x: &[T],
     gates: &mut [T],
-    pre: Option<&mut [T]>,
+    mut pre: Option<&mut [T]>,
     c: &mut [T],
     h: &mut [T],
     y: &mut [T],
@@ -46,63 +46,34 @@ pub fn forward<
     wide(
         #[inline(always)]
         || {
-            forward_in::<T, A, G, S, F, U>(
-                act, gate, kernel, recurrent, bias, x, gates, pre, c, h, y, sequences, n,
-            )
+            let g4 = 4 * U;
+            let (kernel, recurrent) = (&kernel[..g4 * F], &recurrent[..g4 * U]);
+            let gates = &mut gates[..g4 * S * n];
+            dense::affine(g4, S * n, F, kernel, bias, x, gates);
+            for j in 0..n {
+                let zs = &mut gates[j * g4 * S..(j + 1) * g4 * S];
+                let cs = &mut c[j * U * S..(j + 1) * U * S];
+                let hs = &mut h[j * U * S..(j + 1) * U * S];
+                for s in 0..S {
+                    let z = &mut zs[s * g4..(s + 1) * g4];
+                    let (c_done, c_rest) = cs.split_at_mut(s * U);
+                    let (h_done, h_rest) = hs.split_at_mut(s * U);
+                    let (c_now, h_now) = (&mut c_rest[..U], &mut h_rest[..U]);
+                    if s > 0 {
+                        dense::matvec(g4, U, recurrent, &h_done[(s - 1) * U..], z);
+                        c_now.copy_from_slice(&c_done[(s - 1) * U..]);
+                    } else {
+                        c_now.fill(T::zero());
+                    }
+                    if let Some(pre) = pre.as_deref_mut() {
+                        pre[(j * S + s) * g4..(j * S + s + 1) * g4].copy_from_slice(z);
+                    }
+                    cell::<T, A, G, U>(act, gate, z, c_now, h_now);
+                }
+                write_states(hs, y, j, U, sequences);
+            }
         },
     )
-}
-
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn forward_in<
-    T: Scalar,
-    A: Elementwise<T>,
-    G: Elementwise<T>,
-    const S: usize,
-    const F: usize,
-    const U: usize,
->(
-    act: &A,
-    gate: &G,
-    kernel: &[T],
-    recurrent: &[T],
-    bias: Option<&[T]>,
-    x: &[T],
-    gates: &mut [T],
-    mut pre: Option<&mut [T]>,
-    c: &mut [T],
-    h: &mut [T],
-    y: &mut [T],
-    sequences: bool,
-    n: usize,
-) {
-    let g4 = 4 * U;
-    let (kernel, recurrent) = (&kernel[..g4 * F], &recurrent[..g4 * U]);
-    let gates = &mut gates[..g4 * S * n];
-    dense::affine(g4, S * n, F, kernel, bias, x, gates);
-    for j in 0..n {
-        let zs = &mut gates[j * g4 * S..(j + 1) * g4 * S];
-        let cs = &mut c[j * U * S..(j + 1) * U * S];
-        let hs = &mut h[j * U * S..(j + 1) * U * S];
-        for s in 0..S {
-            let z = &mut zs[s * g4..(s + 1) * g4];
-            let (c_done, c_rest) = cs.split_at_mut(s * U);
-            let (h_done, h_rest) = hs.split_at_mut(s * U);
-            let (c_now, h_now) = (&mut c_rest[..U], &mut h_rest[..U]);
-            if s > 0 {
-                dense::matvec(g4, U, recurrent, &h_done[(s - 1) * U..], z);
-                c_now.copy_from_slice(&c_done[(s - 1) * U..]);
-            } else {
-                c_now.fill(T::zero());
-            }
-            if let Some(pre) = pre.as_deref_mut() {
-                pre[(j * S + s) * g4..(j * S + s + 1) * g4].copy_from_slice(z);
-            }
-            cell::<T, A, G, U>(act, gate, z, c_now, h_now);
-        }
-        write_states(hs, y, j, U, sequences);
-    }
 }
 
 /// One step of the cell: `z` (the `4U` pre-activations) becomes the activated gates `i, f, g,
@@ -202,121 +173,72 @@ pub fn backward<
     wide(
         #[inline(always)]
         || {
-            backward_in::<T, A, G, S, F, U>(
-                act,
-                gate,
+            let g4 = 4 * U;
+            let (kernel, recurrent) = (&kernel[..g4 * F], &recurrent[..g4 * U]);
+            let gates = &mut gates[..g4 * S * n];
+            let grad_recurrent = &mut grad_recurrent[..g4 * U];
+            grad_recurrent.fill(T::zero());
+            let (dh_next, dc_next) = carry[..2 * U].split_at_mut(U);
+            for j in 0..n {
+                let zs = &mut gates[j * g4 * S..(j + 1) * g4 * S];
+                let cs = &c[j * U * S..(j + 1) * U * S];
+                let hs = &h[j * U * S..(j + 1) * U * S];
+                dh_next.fill(T::zero());
+                dc_next.fill(T::zero());
+                for s in (0..S).rev() {
+                    let dy = if sequences {
+                        Some(&grad_y[(j * S + s) * U..(j * S + s + 1) * U])
+                    } else if s == S - 1 {
+                        Some(&grad_y[j * U..(j + 1) * U])
+                    } else {
+                        None
+                    };
+                    let z = &mut zs[s * g4..(s + 1) * g4];
+                    let p = &pre[(j * S + s) * g4..(j * S + s + 1) * g4];
+                    for k in 0..U {
+                        let dh = dh_next[k] + dy.map_or(T::zero(), |d| d[k]);
+                        let (i, f, g, o) = (z[k], z[U + k], z[2 * U + k], z[3 * U + k]);
+                        let cell = cs[s * U + k];
+                        let tc = act.f(cell);
+                        let dc = dc_next[k] + dh * o * act.df(cell, tc);
+                        let previous = if s > 0 {
+                            cs[(s - 1) * U + k]
+                        } else {
+                            T::zero()
+                        };
+                        dc_next[k] = dc * f;
+                        z[k] = dc * g * gate.df(p[k], i);
+                        z[U + k] = dc * previous * gate.df(p[U + k], f);
+                        z[2 * U + k] = dc * i * act.df(p[2 * U + k], g);
+                        z[3 * U + k] = dh * tc * gate.df(p[3 * U + k], o);
+                    }
+                    // ∂L/∂hₛ₋₁ = Rᵀ·δₛ.
+                    dense::matvec_transposed(g4, U, recurrent, z, dh_next);
+                }
+                // ∂L/∂R += Σₛ₌₁ δₛ·hₛ₋₁ᵀ.
+                if S > 1 {
+                    T::gemm_nt(
+                        g4,
+                        U,
+                        S - 1,
+                        &zs[g4..],
+                        &hs[..U * (S - 1)],
+                        grad_recurrent,
+                        true,
+                    );
+                }
+            }
+            dense::affine_backward(
+                g4,
+                S * n,
+                F,
                 kernel,
-                recurrent,
                 x,
                 gates,
-                pre,
-                c,
-                h,
-                grad_y,
-                carry,
-                sequences,
                 grad_kernel,
-                grad_recurrent,
                 grad_bias,
                 grad_x,
-                n,
-            )
+            );
         },
     )
-}
-
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn backward_in<
-    T: Scalar,
-    A: Elementwise<T>,
-    G: Elementwise<T>,
-    const S: usize,
-    const F: usize,
-    const U: usize,
->(
-    act: &A,
-    gate: &G,
-    kernel: &[T],
-    recurrent: &[T],
-    x: &[T],
-    gates: &mut [T],
-    pre: &[T],
-    c: &[T],
-    h: &[T],
-    grad_y: &[T],
-    carry: &mut [T],
-    sequences: bool,
-    grad_kernel: &mut [T],
-    grad_recurrent: &mut [T],
-    grad_bias: Option<&mut [T]>,
-    grad_x: Option<&mut [T]>,
-    n: usize,
-) {
-    let g4 = 4 * U;
-    let (kernel, recurrent) = (&kernel[..g4 * F], &recurrent[..g4 * U]);
-    let gates = &mut gates[..g4 * S * n];
-    let grad_recurrent = &mut grad_recurrent[..g4 * U];
-    grad_recurrent.fill(T::zero());
-    let (dh_next, dc_next) = carry[..2 * U].split_at_mut(U);
-    for j in 0..n {
-        let zs = &mut gates[j * g4 * S..(j + 1) * g4 * S];
-        let cs = &c[j * U * S..(j + 1) * U * S];
-        let hs = &h[j * U * S..(j + 1) * U * S];
-        dh_next.fill(T::zero());
-        dc_next.fill(T::zero());
-        for s in (0..S).rev() {
-            let dy = if sequences {
-                Some(&grad_y[(j * S + s) * U..(j * S + s + 1) * U])
-            } else if s == S - 1 {
-                Some(&grad_y[j * U..(j + 1) * U])
-            } else {
-                None
-            };
-            let z = &mut zs[s * g4..(s + 1) * g4];
-            let p = &pre[(j * S + s) * g4..(j * S + s + 1) * g4];
-            for k in 0..U {
-                let dh = dh_next[k] + dy.map_or(T::zero(), |d| d[k]);
-                let (i, f, g, o) = (z[k], z[U + k], z[2 * U + k], z[3 * U + k]);
-                let cell = cs[s * U + k];
-                let tc = act.f(cell);
-                let dc = dc_next[k] + dh * o * act.df(cell, tc);
-                let previous = if s > 0 {
-                    cs[(s - 1) * U + k]
-                } else {
-                    T::zero()
-                };
-                dc_next[k] = dc * f;
-                z[k] = dc * g * gate.df(p[k], i);
-                z[U + k] = dc * previous * gate.df(p[U + k], f);
-                z[2 * U + k] = dc * i * act.df(p[2 * U + k], g);
-                z[3 * U + k] = dh * tc * gate.df(p[3 * U + k], o);
-            }
-            // ∂L/∂hₛ₋₁ = Rᵀ·δₛ.
-            dense::matvec_transposed(g4, U, recurrent, z, dh_next);
-        }
-        // ∂L/∂R += Σₛ₌₁ δₛ·hₛ₋₁ᵀ.
-        if S > 1 {
-            T::gemm_nt(
-                g4,
-                U,
-                S - 1,
-                &zs[g4..],
-                &hs[..U * (S - 1)],
-                grad_recurrent,
-                true,
-            );
-        }
-    }
-    dense::affine_backward(
-        g4,
-        S * n,
-        F,
-        kernel,
-        x,
-        gates,
-        grad_kernel,
-        grad_bias,
-        grad_x,
-    );
 }

@@ -29,42 +29,27 @@ pub fn forward<T: Scalar, A: Elementwise<T>, const S: usize, const F: usize, con
 ) {
     wide(
         #[inline(always)]
-        || forward_in::<T, A, S, F, U>(act, kernel, recurrent, bias, x, pre, h, y, sequences, n),
+        || {
+            let (kernel, recurrent) = (&kernel[..U * F], &recurrent[..U * U]);
+            let h = &mut h[..U * S * n];
+            dense::affine(U, S * n, F, kernel, bias, x, h);
+            for j in 0..n {
+                let hs = &mut h[j * U * S..(j + 1) * U * S];
+                for s in 0..S {
+                    let (done, rest) = hs.split_at_mut(s * U);
+                    let z = &mut rest[..U];
+                    if s > 0 {
+                        dense::matvec(U, U, recurrent, &done[(s - 1) * U..], z);
+                    }
+                    pre[(j * S + s) * U..(j * S + s + 1) * U].copy_from_slice(z);
+                    for v in z.iter_mut() {
+                        *v = act.f(*v);
+                    }
+                }
+                write_states(hs, y, j, U, sequences);
+            }
+        },
     )
-}
-
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn forward_in<T: Scalar, A: Elementwise<T>, const S: usize, const F: usize, const U: usize>(
-    act: &A,
-    kernel: &[T],
-    recurrent: &[T],
-    bias: Option<&[T]>,
-    x: &[T],
-    pre: &mut [T],
-    h: &mut [T],
-    y: &mut [T],
-    sequences: bool,
-    n: usize,
-) {
-    let (kernel, recurrent) = (&kernel[..U * F], &recurrent[..U * U]);
-    let h = &mut h[..U * S * n];
-    dense::affine(U, S * n, F, kernel, bias, x, h);
-    for j in 0..n {
-        let hs = &mut h[j * U * S..(j + 1) * U * S];
-        for s in 0..S {
-            let (done, rest) = hs.split_at_mut(s * U);
-            let z = &mut rest[..U];
-            if s > 0 {
-                dense::matvec(U, U, recurrent, &done[(s - 1) * U..], z);
-            }
-            pre[(j * S + s) * U..(j * S + s + 1) * U].copy_from_slice(z);
-            for v in z.iter_mut() {
-                *v = act.f(*v);
-            }
-        }
-        write_states(hs, y, j, U, sequences);
-    }
 }
 
 /// One time step of streaming inference: from the kept state `h = hₛ₋₁` and the input
@@ -81,30 +66,19 @@ pub fn step<T: Scalar, A: Elementwise<T>, const F: usize, const U: usize>(
 ) {
     wide(
         #[inline(always)]
-        || step_in::<T, A, F, U>(act, kernel, recurrent, bias, x, h, z),
+        || {
+            let z = &mut z[..U];
+            match bias {
+                Some(b) => z.copy_from_slice(&b[..U]),
+                None => z.fill(T::zero()),
+            }
+            dense::matvec(U, F, kernel, x, z);
+            dense::matvec(U, U, recurrent, h, z);
+            for (hk, zk) in h[..U].iter_mut().zip(z.iter()) {
+                *hk = act.f(*zk);
+            }
+        },
     )
-}
-
-#[inline(always)]
-fn step_in<T: Scalar, A: Elementwise<T>, const F: usize, const U: usize>(
-    act: &A,
-    kernel: &[T],
-    recurrent: &[T],
-    bias: Option<&[T]>,
-    x: &[T],
-    h: &mut [T],
-    z: &mut [T],
-) {
-    let z = &mut z[..U];
-    match bias {
-        Some(b) => z.copy_from_slice(&b[..U]),
-        None => z.fill(T::zero()),
-    }
-    dense::matvec(U, F, kernel, x, z);
-    dense::matvec(U, U, recurrent, h, z);
-    for (hk, zk) in h[..U].iter_mut().zip(z.iter()) {
-        *hk = act.f(*zk);
-    }
 }
 
 /// Backward over `n` samples from `∂L/∂y` (`grad_y`, shaped like `y`): `delta` (`U·S` per
@@ -131,92 +105,56 @@ pub fn backward<T: Scalar, A: Elementwise<T>, const S: usize, const F: usize, co
     wide(
         #[inline(always)]
         || {
-            backward_in::<T, A, S, F, U>(
-                act,
+            let (kernel, recurrent) = (&kernel[..U * F], &recurrent[..U * U]);
+            let delta = &mut delta[..U * S * n];
+            let grad_recurrent = &mut grad_recurrent[..U * U];
+            grad_recurrent.fill(T::zero());
+            let dh_next = &mut carry[..U];
+            for j in 0..n {
+                let ds = &mut delta[j * U * S..(j + 1) * U * S];
+                let hs = &h[j * U * S..(j + 1) * U * S];
+                dh_next.fill(T::zero());
+                for s in (0..S).rev() {
+                    let dy = if sequences {
+                        Some(&grad_y[(j * S + s) * U..(j * S + s + 1) * U])
+                    } else if s == S - 1 {
+                        Some(&grad_y[j * U..(j + 1) * U])
+                    } else {
+                        None
+                    };
+                    let d = &mut ds[s * U..(s + 1) * U];
+                    for k in 0..U {
+                        let dh = dh_next[k] + dy.map_or(T::zero(), |g| g[k]);
+                        let hk = hs[s * U + k];
+                        d[k] = dh * act.df(d[k], hk);
+                    }
+                    // ∂L/∂hₛ₋₁ = Rᵀ·δₛ.
+                    dense::matvec_transposed(U, U, recurrent, d, dh_next);
+                }
+                // ∂L/∂R += Σₛ₌₁ δₛ·hₛ₋₁ᵀ.
+                if S > 1 {
+                    T::gemm_nt(
+                        U,
+                        U,
+                        S - 1,
+                        &ds[U..],
+                        &hs[..U * (S - 1)],
+                        grad_recurrent,
+                        true,
+                    );
+                }
+            }
+            dense::affine_backward(
+                U,
+                S * n,
+                F,
                 kernel,
-                recurrent,
                 x,
-                h,
                 delta,
-                grad_y,
-                carry,
-                sequences,
                 grad_kernel,
-                grad_recurrent,
                 grad_bias,
                 grad_x,
-                n,
-            )
+            );
         },
     )
-}
-
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn backward_in<T: Scalar, A: Elementwise<T>, const S: usize, const F: usize, const U: usize>(
-    act: &A,
-    kernel: &[T],
-    recurrent: &[T],
-    x: &[T],
-    h: &[T],
-    delta: &mut [T],
-    grad_y: &[T],
-    carry: &mut [T],
-    sequences: bool,
-    grad_kernel: &mut [T],
-    grad_recurrent: &mut [T],
-    grad_bias: Option<&mut [T]>,
-    grad_x: Option<&mut [T]>,
-    n: usize,
-) {
-    let (kernel, recurrent) = (&kernel[..U * F], &recurrent[..U * U]);
-    let delta = &mut delta[..U * S * n];
-    let grad_recurrent = &mut grad_recurrent[..U * U];
-    grad_recurrent.fill(T::zero());
-    let dh_next = &mut carry[..U];
-    for j in 0..n {
-        let ds = &mut delta[j * U * S..(j + 1) * U * S];
-        let hs = &h[j * U * S..(j + 1) * U * S];
-        dh_next.fill(T::zero());
-        for s in (0..S).rev() {
-            let dy = if sequences {
-                Some(&grad_y[(j * S + s) * U..(j * S + s + 1) * U])
-            } else if s == S - 1 {
-                Some(&grad_y[j * U..(j + 1) * U])
-            } else {
-                None
-            };
-            let d = &mut ds[s * U..(s + 1) * U];
-            for k in 0..U {
-                let dh = dh_next[k] + dy.map_or(T::zero(), |g| g[k]);
-                let hk = hs[s * U + k];
-                d[k] = dh * act.df(d[k], hk);
-            }
-            // ∂L/∂hₛ₋₁ = Rᵀ·δₛ.
-            dense::matvec_transposed(U, U, recurrent, d, dh_next);
-        }
-        // ∂L/∂R += Σₛ₌₁ δₛ·hₛ₋₁ᵀ.
-        if S > 1 {
-            T::gemm_nt(
-                U,
-                U,
-                S - 1,
-                &ds[U..],
-                &hs[..U * (S - 1)],
-                grad_recurrent,
-                true,
-            );
-        }
-    }
-    dense::affine_backward(
-        U,
-        S * n,
-        F,
-        kernel,
-        x,
-        delta,
-        grad_kernel,
-        grad_bias,
-        grad_x,
-    );
 }
