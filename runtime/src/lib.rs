@@ -1,3 +1,4 @@
+#![cfg_attr(not(feature = "std"), no_std)]
 //! kiln: neural networks declared inline in Rust, shape-checked and compiled at build time.
 //!
 //! [`model!`](macro@model) reads a Keras-style list of layers, infers every shape while your crate compiles
@@ -42,25 +43,35 @@
 //! images, time series), [`io`] (weight files), [`kernels`] (allocation-free matrix products), [`alloc_count`]
 //! (proving zero allocation).
 
+extern crate alloc;
+
+#[cfg(feature = "std")]
 pub mod alloc_count;
+#[cfg(feature = "std")]
 pub mod data;
+#[cfg(feature = "std")]
 pub mod error;
 pub mod io;
 pub mod kernels;
 pub mod layers;
+#[cfg(feature = "std")]
 pub mod losses;
 pub mod math;
+#[cfg(feature = "std")]
 pub mod metrics;
 pub mod model;
+#[cfg(feature = "std")]
 pub mod optim;
 pub mod rng;
 pub mod scalar;
+#[cfg(feature = "std")]
 pub mod train;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
+#[cfg(feature = "std")]
 pub use error::{Error, Result};
 pub use kiln_macros::model;
 pub use model::{
@@ -70,4 +81,5 @@ pub use nalgebra;
 pub use nalgebra::{SMatrix, SMatrixView, SVector};
 pub use rng::Rng;
 pub use scalar::Scalar;
+#[cfg(feature = "std")]
 pub use train::{Compile, Fit, Trainer, Verbosity};
