@@ -2,7 +2,8 @@
 //! the file. Loading goes through the allocation-free reader ([`super::read_params`]).
 
 use super::layout::{specs, Map, Naming};
-use super::{read_params_with, Format, LoadOptions, ReadError};
+use super::read::{read_params_raw, Fault};
+use super::{Format, LoadOptions};
 use crate::{Model, Scalar};
 use safetensors::tensor::{Dtype, TensorView};
 use std::collections::HashMap;
@@ -209,51 +210,48 @@ pub fn from_bytes_into_with<T: Scalar, M: Model<T>>(
     origin: &Path,
     options: LoadOptions,
 ) -> Result<(), WeightsError> {
-    read_params_with::<T, M>(bytes, model.params_mut(), options)
-        .map_err(|e| WeightsError::from_read::<T, M>(e, origin))
+    read_params_raw::<T, M>(bytes, model.params_mut(), options)
+        .map_err(|fault| WeightsError::of::<T, M>(fault, origin))
 }
 
 impl WeightsError {
-    /// The error of reading `origin` ([`ReadError`]), with the file named.
-    fn from_read<T: Scalar, M: Model<T>>(error: ReadError, origin: &Path) -> Self {
+    /// The error of reading `origin`, with the file and the tensors named in full.
+    fn of<T: Scalar, M: Model<T>>(fault: Fault<'_>, origin: &Path) -> Self {
         let path = origin.to_path_buf();
-        match error {
-            ReadError::Corrupt { reason, offset } => WeightsError::Corrupt {
+        match fault {
+            Fault::Corrupt(c) => WeightsError::Corrupt {
                 path,
-                reason: format!("{reason} (at byte {offset})"),
+                reason: format!("{} (at byte {})", c.reason, c.offset),
             },
-            ReadError::Missing {
-                model,
-                tensor,
-                naming,
-            } => WeightsError::Missing {
+            // A model's own parameter buffer always has its length.
+            Fault::ParamCount { expected, found } => WeightsError::Corrupt {
                 path,
-                model,
-                tensor: tensor.to_string(),
-                naming,
+                reason: format!("the model has {expected} parameters, the buffer {found}"),
             },
-            ReadError::Unexpected {
-                model,
-                tensor,
-                naming,
-            } => WeightsError::Unexpected {
+            Fault::Missing { tensor, naming } => WeightsError::Missing {
                 path,
-                model,
+                model: M::NAME,
                 tensor: tensor.to_string(),
-                naming,
+                naming: naming.describe(),
+            },
+            Fault::Unexpected { tensor, naming } => WeightsError::Unexpected {
+                path,
+                model: M::NAME,
+                tensor: tensor.to_string(),
+                naming: naming.describe(),
                 known: known::<T, M>(naming),
             },
-            ReadError::Mixed {
+            Fault::Mixed {
                 tensor,
                 naming,
                 other,
             } => WeightsError::Mixed {
                 path,
                 tensor: tensor.to_string(),
-                naming,
-                other,
+                naming: naming.describe(),
+                other: other.describe(),
             },
-            ReadError::Shape {
+            Fault::Shape {
                 tensor,
                 expected,
                 found,
@@ -263,17 +261,13 @@ impl WeightsError {
                 expected: expected.as_slice().to_vec(),
                 found: found.as_slice().to_vec(),
             },
-            ReadError::Dtype {
-                tensor,
-                expected,
-                found,
-            } => WeightsError::Dtype {
+            Fault::Dtype { tensor, found } => WeightsError::Dtype {
                 path,
                 tensor: tensor.to_string(),
-                expected,
+                expected: T::DTYPE,
                 found: found.to_string(),
             },
-            ReadError::NonFinite {
+            Fault::NonFinite {
                 tensor,
                 index,
                 value,
@@ -283,28 +277,13 @@ impl WeightsError {
                 index,
                 value,
             },
-            // A model's own parameter buffer always has its length.
-            e @ ReadError::ParamCount { .. } => WeightsError::Corrupt {
-                path,
-                reason: e.to_string(),
-            },
         }
     }
 }
 
-/// "`0.weight`, `0.bias`, ... (12 in all)", or "none": the model's tensors in the naming
-/// `described` (a [`Naming::describe`] text).
-fn known<T: Scalar, M: Model<T>>(described: &str) -> String {
+/// "`0.weight`, `0.bias`, ... (12 in all)", or "none": the model's tensors under `naming`.
+fn known<T: Scalar, M: Model<T>>(naming: Naming) -> String {
     const SHOWN: usize = 6;
-    let naming = [
-        Naming::Sequential,
-        Naming::ByName,
-        Naming::Keras,
-        Naming::Bare,
-    ]
-    .into_iter()
-    .find(|n| n.describe() == described)
-    .unwrap_or(Naming::Sequential);
     let names: Vec<String> = specs(M::INPUT_SHAPE, M::LAYERS, naming)
         .map(|t| format!("`{t}`"))
         .collect();

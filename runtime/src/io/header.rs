@@ -3,7 +3,7 @@
 //! "__metadata__": {..}}`, then the tensor data. Every malformed input is an error, never a panic
 //! (nesting is bounded, every number and offset is checked).
 
-use super::layout::Dims;
+use super::layout::Shape;
 use core::fmt;
 
 /// Why bytes are not a valid safetensors file: what is wrong and the byte where it was found.
@@ -76,7 +76,7 @@ fn hex4(chars: &mut core::str::Chars<'_>) -> Option<u32> {
 pub(crate) struct Entry<'a> {
     pub name: JsonStr<'a>,
     pub dtype: JsonStr<'a>,
-    pub shape: Dims,
+    pub shape: Shape,
     /// The tensor's bytes (checked against the shape and dtype when the dtype is known).
     pub data: &'a [u8],
 }
@@ -230,7 +230,7 @@ impl<'a> Entries<'a> {
             if key.is("dtype") {
                 dtype = Some(p.string()?);
             } else if key.is("shape") {
-                let mut dims = Dims::new(&[]);
+                let mut dims = Shape::new(&[]);
                 let mut numel = 1usize;
                 p.integers(|d| {
                     numel = numel.checked_mul(d)?;

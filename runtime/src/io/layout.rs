@@ -38,21 +38,21 @@ impl Naming {
     }
 }
 
-/// Most dimensions a [`Dims`] keeps (kiln's tensors have at most 4).
+/// Most dimensions a [`Shape`] keeps (kiln's tensors have at most 4).
 const MAX_RANK: usize = 8;
 
 /// A tensor shape, held inline (no allocation). A shape read from a file with more than 8
-/// dimensions keeps its rank and its first 8.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Dims {
+/// dimensions keeps its rank and its first 8 (it matches no tensor of kiln's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Shape {
     dims: [usize; MAX_RANK],
     rank: usize,
 }
 
-impl Dims {
+impl Shape {
     /// The shape `dims` (only the first 8 are kept).
-    pub fn new(dims: &[usize]) -> Self {
-        let mut out = Dims {
+    pub(crate) fn new(dims: &[usize]) -> Self {
+        let mut out = Shape {
             dims: [0; MAX_RANK],
             rank: 0,
         };
@@ -71,35 +71,13 @@ impl Dims {
     }
 
     /// The number of dimensions.
-    pub fn rank(&self) -> usize {
+    pub(crate) fn rank(&self) -> usize {
         self.rank
     }
 
-    /// The dimensions (the first 8 when [`Dims::rank`] is larger).
-    pub fn as_slice(&self) -> &[usize] {
+    /// The dimensions (the first 8 when [`Shape::rank`] is larger).
+    pub(crate) fn as_slice(&self) -> &[usize] {
         &self.dims[..self.rank.min(MAX_RANK)]
-    }
-}
-
-impl fmt::Debug for Dims {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[")?;
-        for (i, d) in self.as_slice().iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            write!(f, "{d}")?;
-        }
-        if self.rank > MAX_RANK {
-            write!(f, ", ... ({} dimensions)", self.rank)?;
-        }
-        f.write_str("]")
-    }
-}
-
-impl fmt::Display for Dims {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
     }
 }
 
@@ -121,7 +99,7 @@ pub(crate) struct Spec {
     /// The name within the module (`weight`), or Keras' full name (`dense.kernel`).
     local: &'static str,
     /// The shape in the file.
-    pub shape: Dims,
+    pub shape: Shape,
     pub param: &'static ParamInfo,
     pub map: Map,
 }
@@ -164,6 +142,7 @@ impl Spec {
     }
 
     /// The number of elements.
+    #[cfg(feature = "std")]
     pub(crate) fn len(&self) -> usize {
         self.shape.as_slice().iter().product()
     }
@@ -251,17 +230,17 @@ impl Map {
     }
 
     /// The shape of the file tensor this map makes of `param`.
-    fn shape(self, param: &ParamInfo) -> Dims {
+    fn shape(self, param: &ParamInfo) -> Shape {
         match self {
-            Map::Same | Map::SecondBias => Dims::new(param.shape),
+            Map::Same | Map::SecondBias => Shape::new(param.shape),
             Map::Linear {
                 inputs, outputs, ..
-            } => Dims::new(&[outputs, inputs]),
-            Map::Conv { kh, kw, c, f } => Dims::new(&[f, c, kh, kw]),
+            } => Shape::new(&[outputs, inputs]),
+            Map::Conv { kh, kw, c, f } => Shape::new(&[f, c, kh, kw]),
             Map::Gates {
                 n, units, gates, ..
-            } => Dims::new(&[gates * units, n]),
-            Map::GruBias { units, .. } => Dims::new(&[3 * units]),
+            } => Shape::new(&[gates * units, n]),
+            Map::GruBias { units, .. } => Shape::new(&[3 * units]),
         }
     }
 }

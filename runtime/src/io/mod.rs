@@ -87,9 +87,8 @@ pub use file::{
     from_bytes_into, from_bytes_into_with, load, load_into, load_into_with, load_with, save,
     save_as, to_bytes, to_bytes_as, WeightsError,
 };
-pub use layout::Dims;
 pub use read::{
-    read, read_into, read_into_with, read_params, read_params_with, ReadError, TensorName,
+    read, read_into, read_into_with, read_params, read_params_with, Dims, ReadError, TensorName,
 };
 
 /// How a weight file names and lays out the tensors (see the [module docs](self)).

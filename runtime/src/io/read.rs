@@ -1,21 +1,23 @@
 //! Reading a model's parameters from safetensors bytes in memory, without allocating and without
-//! `std`: the path for weights compiled into the binary with `include_bytes!`.
+//! `std`: the path for weights compiled into the binary with `include_bytes!`. The file
+//! functions of `std` builds call it too, and turn its [`Fault`] into their own errors.
 
 use super::header::{Corrupt, Entry, Header, JsonStr};
-use super::layout::{specs, Dims, Map, Naming, Spec};
+use super::layout::{specs, Map, Naming, Shape, Spec};
 use super::LoadOptions;
 use crate::{Model, Scalar};
 use core::fmt;
 
 /// Bytes a [`TensorName`] holds; longer names are cut (at a character boundary) and marked.
-const NAME_CAPACITY: usize = 96;
+const NAME_CAPACITY: usize = 46;
 
 /// A tensor's name (or a dtype) in a [`ReadError`], held inline so that errors need no
-/// allocation: up to 96 bytes, longer names are cut and shown with a trailing `…`.
+/// allocation: up to 46 bytes; longer names are cut and shown with a trailing `…` (the `std`
+/// file functions report them whole).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TensorName {
     bytes: [u8; NAME_CAPACITY],
-    len: usize,
+    len: u8,
     truncated: bool,
 }
 
@@ -31,13 +33,13 @@ impl TensorName {
         name
     }
 
-    /// The name (its first 96 bytes when [`TensorName::is_truncated`]).
+    /// The name (its first bytes when [`TensorName::is_truncated`]).
     pub fn as_str(&self) -> &str {
         // Only whole characters are ever copied in, so this cannot fail.
-        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+        core::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
     }
 
-    /// Whether the name was longer than 96 bytes and cut.
+    /// Whether the name was longer than 46 bytes and cut.
     pub fn is_truncated(&self) -> bool {
         self.truncated
     }
@@ -48,10 +50,11 @@ impl fmt::Write for TensorName {
         for c in s.chars() {
             let mut buf = [0; 4];
             let c = c.encode_utf8(&mut buf).as_bytes();
-            match self.bytes.get_mut(self.len..self.len + c.len()) {
+            let len = usize::from(self.len);
+            match self.bytes.get_mut(len..len + c.len()) {
                 Some(slot) if !self.truncated => {
                     slot.copy_from_slice(c);
-                    self.len += c.len();
+                    self.len += c.len() as u8;
                 }
                 _ => self.truncated = true,
             }
@@ -88,8 +91,72 @@ impl PartialEq<&str> for TensorName {
     }
 }
 
-/// Why safetensors bytes could not be read into a model's parameters ([`read_params`]). Every
-/// variant is plain data (no allocation); a failed read leaves the parameters unchanged.
+/// Most dimensions a [`Dims`] keeps.
+const DIMS: usize = 6;
+
+/// A tensor shape in a [`ReadError`], held inline: up to 6 dimensions of up to `u32::MAX`
+/// (a shape beyond that, which no kiln tensor has, is shown cut, with `…`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Dims {
+    dims: [u32; DIMS],
+    rank: u8,
+    exact: bool,
+}
+
+impl Dims {
+    fn of(shape: &Shape) -> Self {
+        let mut out = Dims {
+            dims: [0; DIMS],
+            rank: 0,
+            exact: shape.rank() == shape.as_slice().len() && shape.rank() <= DIMS,
+        };
+        for (slot, &d) in out.dims.iter_mut().zip(shape.as_slice()) {
+            *slot = u32::try_from(d).unwrap_or_else(|_| {
+                out.exact = false;
+                u32::MAX
+            });
+            out.rank += 1;
+        }
+        out
+    }
+
+    /// The dimensions kept (all of them unless [`Dims::is_exact`] is false).
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.dims[..usize::from(self.rank)]
+            .iter()
+            .map(|&d| d as usize)
+    }
+
+    /// Whether every dimension was kept as it is.
+    pub fn is_exact(&self) -> bool {
+        self.exact
+    }
+}
+
+impl fmt::Debug for Dims {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[")?;
+        for (i, d) in self.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{d}")?;
+        }
+        if !self.exact {
+            f.write_str(", …")?;
+        }
+        f.write_str("]")
+    }
+}
+
+impl fmt::Display for Dims {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// Why safetensors bytes could not be read into a model's parameters ([`read_params`]). Plain
+/// data, no allocation (at most 128 bytes); a failed read leaves the parameters unchanged.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ReadError {
@@ -143,15 +210,6 @@ pub enum ReadError {
         index: usize,
         value: f64,
     },
-}
-
-impl From<Corrupt> for ReadError {
-    fn from(c: Corrupt) -> Self {
-        ReadError::Corrupt {
-            reason: c.reason,
-            offset: c.offset,
-        }
-    }
 }
 
 impl fmt::Display for ReadError {
@@ -219,10 +277,129 @@ impl fmt::Display for ReadError {
 
 impl core::error::Error for ReadError {}
 
+/// A tensor named in a [`Fault`]: the model's (with the bias it is added to, for PyTorch's
+/// second recurrent bias) or the file's.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Name<'a> {
+    Model(Spec),
+    Sum(Spec, Spec),
+    File(JsonStr<'a>),
+}
+
+impl fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Name::Model(spec) => write!(f, "{spec}"),
+            Name::Sum(first, second) => write!(f, "{first} + {second}"),
+            Name::File(name) => write!(f, "{name}"),
+        }
+    }
+}
+
+/// Why a read failed, in full (names borrowed from the model and the bytes): [`ReadError`]
+/// without `std`, `WeightsError` with it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Fault<'a> {
+    Corrupt(Corrupt),
+    ParamCount {
+        expected: usize,
+        found: usize,
+    },
+    Missing {
+        tensor: Name<'a>,
+        naming: Naming,
+    },
+    Unexpected {
+        tensor: Name<'a>,
+        naming: Naming,
+    },
+    Mixed {
+        tensor: Name<'a>,
+        naming: Naming,
+        other: Naming,
+    },
+    Shape {
+        tensor: Name<'a>,
+        expected: Shape,
+        found: Shape,
+    },
+    Dtype {
+        tensor: Name<'a>,
+        found: JsonStr<'a>,
+    },
+    NonFinite {
+        tensor: Name<'a>,
+        index: usize,
+        value: f64,
+    },
+}
+
+impl From<Corrupt> for Fault<'_> {
+    fn from(c: Corrupt) -> Self {
+        Fault::Corrupt(c)
+    }
+}
+
+impl Fault<'_> {
+    fn into_error<T: Scalar, M: Model<T>>(self) -> ReadError {
+        let name = TensorName::of;
+        match self {
+            Fault::Corrupt(Corrupt { reason, offset }) => ReadError::Corrupt { reason, offset },
+            Fault::ParamCount { expected, found } => ReadError::ParamCount {
+                model: M::NAME,
+                expected,
+                found,
+            },
+            Fault::Missing { tensor, naming } => ReadError::Missing {
+                model: M::NAME,
+                tensor: name(tensor),
+                naming: naming.describe(),
+            },
+            Fault::Unexpected { tensor, naming } => ReadError::Unexpected {
+                model: M::NAME,
+                tensor: name(tensor),
+                naming: naming.describe(),
+            },
+            Fault::Mixed {
+                tensor,
+                naming,
+                other,
+            } => ReadError::Mixed {
+                tensor: name(tensor),
+                naming: naming.describe(),
+                other: other.describe(),
+            },
+            Fault::Shape {
+                tensor,
+                expected,
+                found,
+            } => ReadError::Shape {
+                tensor: name(tensor),
+                expected: Dims::of(&expected),
+                found: Dims::of(&found),
+            },
+            Fault::Dtype { tensor, found } => ReadError::Dtype {
+                tensor: name(tensor),
+                expected: T::DTYPE,
+                found: TensorName::of(found),
+            },
+            Fault::NonFinite {
+                tensor,
+                index,
+                value,
+            } => ReadError::NonFinite {
+                tensor: name(tensor),
+                index,
+                value,
+            },
+        }
+    }
+}
+
 /// Reads the parameters of model `M` from safetensors bytes (e.g. `include_bytes!`) into
 /// `params` (`M::PARAM_COUNT` values: a model's [`Model::params_mut`], or a plain array), in any
-/// [`Format`], detected from the tensor names. Allocates nothing and needs no `std`; the bytes
-/// need no alignment. On error `params` is left unchanged.
+/// [`Format`](super::Format), detected from the tensor names. Allocates nothing and needs no
+/// `std`; the bytes need no alignment. On error `params` is left unchanged.
 ///
 /// ```
 /// kiln::model! { struct Net { Input(3), Dense(2, activation = tanh), Dense(1) } }
@@ -230,7 +407,8 @@ impl core::error::Error for ReadError {}
 /// let bytes = kiln::io::to_bytes(&Net::new(7)); // in firmware: include_bytes!("net.safetensors")
 /// let mut params = [0.0f32; Net::<f32>::PARAM_COUNT];
 /// kiln::io::read_params::<f32, Net>(&bytes, &mut params)?;
-/// assert_eq!(Net::predict_with(&params, &[1.0, 2.0, 3.0]), Net::new(7).predict(&[1.0, 2.0, 3.0]));
+/// let x = [1.0, 2.0, 3.0];
+/// assert_eq!(Net::predict_with(&params, &x), Net::new(7).predict(&x));
 /// # Ok::<(), kiln::io::ReadError>(())
 /// ```
 pub fn read_params<T: Scalar, M: Model<T>>(
@@ -246,33 +424,7 @@ pub fn read_params_with<T: Scalar, M: Model<T>>(
     params: &mut [T],
     options: LoadOptions,
 ) -> Result<(), ReadError> {
-    if params.len() != M::PARAM_COUNT {
-        return Err(ReadError::ParamCount {
-            model: M::NAME,
-            expected: M::PARAM_COUNT,
-            found: params.len(),
-        });
-    }
-    let header = Header::parse(bytes)?;
-    let naming = choose::<T, M>(&header, options)?;
-    check::<T, M>(&header, naming)?;
-    // Checked: every tensor is present, of the right dtype and shape, and finite.
-    for (spec, entry) in pairs::<T, M>(&header, naming) {
-        let size = core::mem::size_of::<T>();
-        for (i, chunk) in entry.data.chunks_exact(size).enumerate() {
-            let v = T::read_le(chunk);
-            let Some(slot) = params.get_mut(spec.param.offset + spec.map.source(i)) else {
-                continue;
-            };
-            if spec.map != Map::SecondBias {
-                *slot = v;
-            } else if v != T::zero() {
-                // Adding only non-zeros keeps a saved bias bit for bit (−0 + 0 would be +0).
-                *slot += v;
-            }
-        }
-    }
-    Ok(())
+    read_params_raw::<T, M>(bytes, params, options).map_err(Fault::into_error::<T, M>)
 }
 
 /// Reads the parameters of `model` from safetensors bytes, like [`read_params`] (no allocation,
@@ -297,6 +449,40 @@ pub fn read<T: Scalar, M: Model<T>>(bytes: &[u8]) -> Result<M, ReadError> {
     Ok(model)
 }
 
+/// The reader itself: [`read_params_with`] with the fault in full.
+pub(crate) fn read_params_raw<'a, T: Scalar, M: Model<T>>(
+    bytes: &'a [u8],
+    params: &mut [T],
+    options: LoadOptions,
+) -> Result<(), Fault<'a>> {
+    if params.len() != M::PARAM_COUNT {
+        return Err(Fault::ParamCount {
+            expected: M::PARAM_COUNT,
+            found: params.len(),
+        });
+    }
+    let header = Header::parse(bytes)?;
+    let naming = choose::<T, M>(&header, options)?;
+    check::<T, M>(&header, naming)?;
+    // Checked: every tensor is present, of the right dtype and shape, and finite.
+    let size = core::mem::size_of::<T>();
+    for (spec, entry) in pairs::<T, M>(&header, naming) {
+        for (i, chunk) in entry.data.chunks_exact(size).enumerate() {
+            let v = T::read_le(chunk);
+            let Some(slot) = params.get_mut(spec.param.offset + spec.map.source(i)) else {
+                continue;
+            };
+            if spec.map != Map::SecondBias {
+                *slot = v;
+            } else if v != T::zero() {
+                // Adding only non-zeros keeps a saved bias bit for bit (−0 + 0 would be +0).
+                *slot += v;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Whether a file tensor called `name` belongs to `M` under `naming`.
 fn belongs<T: Scalar, M: Model<T>>(naming: Naming, name: JsonStr<'_>) -> bool {
     specs(M::INPUT_SHAPE, M::LAYERS, naming).any(|s| s.is_named(name.chars()))
@@ -308,13 +494,13 @@ fn first_by_name<'a>(entries: impl Iterator<Item = Entry<'a>>) -> Option<Entry<'
 }
 
 /// The naming the file uses: the one most of its tensor names belong to. A tie between
-/// different sets of names, or a name of another naming, is [`ReadError::Mixed`]; a name of no
-/// naming is [`ReadError::Unexpected`] unless `options.ignore_unexpected`. Errors name the
+/// different sets of names, or a name of another naming, is [`Fault::Mixed`]; a name of no
+/// naming is [`Fault::Unexpected`] unless `options.ignore_unexpected`. Errors name the
 /// first offending tensor in name order.
-fn choose<T: Scalar, M: Model<T>>(
-    header: &Header<'_>,
+fn choose<'a, T: Scalar, M: Model<T>>(
+    header: &Header<'a>,
     options: LoadOptions,
-) -> Result<Naming, ReadError> {
+) -> Result<Naming, Fault<'a>> {
     let all = [
         Naming::Sequential,
         Naming::ByName,
@@ -339,10 +525,10 @@ fn choose<T: Scalar, M: Model<T>>(
     let most = counts.iter().copied().max().unwrap_or(0);
     let best_index = counts.iter().position(|&c| c == most).unwrap_or(0);
     let best = candidates[best_index];
-    let mixed = |tensor: Entry<'_>, other: Naming| ReadError::Mixed {
-        tensor: TensorName::of(tensor.name),
-        naming: best.describe(),
-        other: other.describe(),
+    let mixed = |tensor: Entry<'a>, other: Naming| Fault::Mixed {
+        tensor: Name::File(tensor.name),
+        naming: best,
+        other,
     };
     if most > 0 {
         for (&other, &count) in candidates.iter().zip(counts) {
@@ -376,10 +562,9 @@ fn choose<T: Scalar, M: Model<T>>(
     if let Some(tensor) = offending {
         return Err(match other_naming(&tensor) {
             Some(other) => mixed(tensor, other),
-            None => ReadError::Unexpected {
-                model: M::NAME,
-                tensor: TensorName::of(tensor.name),
-                naming: best.describe(),
+            None => Fault::Unexpected {
+                tensor: Name::File(tensor.name),
+                naming: best,
             },
         });
     }
@@ -399,46 +584,36 @@ fn pairs<'h, T: Scalar, M: Model<T>>(
 
 /// Every tensor the model needs is present, of the model's dtype and shape, and finite (as is
 /// the sum of PyTorch's two recurrent biases).
-fn check<T: Scalar, M: Model<T>>(header: &Header<'_>, naming: Naming) -> Result<(), ReadError> {
+fn check<'a, T: Scalar, M: Model<T>>(header: &Header<'a>, naming: Naming) -> Result<(), Fault<'a>> {
     let size = core::mem::size_of::<T>();
     let mut previous: Option<(Spec, Entry<'_>)> = None;
     for spec in specs(M::INPUT_SHAPE, M::LAYERS, naming) {
-        let tensor = || TensorName::of(spec);
+        let tensor = Name::Model(spec);
         let Some(entry) = header.entries().find(|e| spec.is_named(e.name.chars())) else {
-            return Err(ReadError::Missing {
-                model: M::NAME,
-                tensor: tensor(),
-                naming: naming.describe(),
-            });
+            return Err(Fault::Missing { tensor, naming });
         };
         if !entry.dtype.is(T::DTYPE) {
-            return Err(ReadError::Dtype {
-                tensor: tensor(),
-                expected: T::DTYPE,
-                found: TensorName::of(entry.dtype),
+            return Err(Fault::Dtype {
+                tensor,
+                found: entry.dtype,
             });
         }
         if entry.shape != spec.shape {
-            return Err(ReadError::Shape {
-                tensor: tensor(),
+            return Err(Fault::Shape {
+                tensor,
                 expected: spec.shape,
                 found: entry.shape,
             });
         }
-        if Some(entry.data.len()) != spec.len().checked_mul(size) {
-            return Err(ReadError::Corrupt {
-                reason: "a tensor's byte count does not match its shape and dtype",
-                offset: 0,
-            });
-        }
+        // The header checked the byte count of every F32 and F64 tensor against its shape.
         // The tensor `bias_hh_l0` is added to (the one just before it).
         let first = previous
             .filter(|(p, _)| spec.map == Map::SecondBias && core::ptr::eq(p.param, spec.param));
         for (i, chunk) in entry.data.chunks_exact(size).enumerate() {
             let v = T::read_le(chunk);
             if !v.is_finite() {
-                return Err(ReadError::NonFinite {
-                    tensor: tensor(),
+                return Err(Fault::NonFinite {
+                    tensor,
                     index: i,
                     value: v.to_f64(),
                 });
@@ -449,8 +624,8 @@ fn check<T: Scalar, M: Model<T>>(header: &Header<'_>, naming: Naming) -> Result<
                 };
                 let sum = T::read_le(a) + v;
                 if v != T::zero() && !sum.is_finite() {
-                    return Err(ReadError::NonFinite {
-                        tensor: TensorName::of(format_args!("{first_spec} + {spec}")),
+                    return Err(Fault::NonFinite {
+                        tensor: Name::Sum(first_spec, spec),
                         index: i,
                         value: sum.to_f64(),
                     });
@@ -460,4 +635,39 @@ fn check<T: Scalar, M: Model<T>>(header: &Header<'_>, naming: Naming) -> Result<
         previous = Some((spec, entry));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_small_plain_data() {
+        // Clippy's `result_large_err` limit: users return `Result<_, ReadError>` freely.
+        assert!(core::mem::size_of::<ReadError>() <= 128);
+    }
+
+    #[test]
+    fn names_are_cut_at_a_character_boundary() {
+        let long = "é".repeat(40);
+        let name = TensorName::of(&long);
+        assert!(name.is_truncated());
+        assert_eq!(name.as_str(), "é".repeat(23));
+        assert_eq!(name.to_string(), format!("{}…", "é".repeat(23)));
+        assert!(name != long.as_str());
+        assert!(TensorName::of("0.weight") == "0.weight");
+    }
+
+    #[test]
+    fn dims_show_what_they_cannot_hold() {
+        let dims = Dims::of(&Shape::new(&[1, 2, 3, 4, 5, 6, 7]));
+        assert!(!dims.is_exact());
+        assert_eq!(format!("{dims}"), "[1, 2, 3, 4, 5, 6, …]");
+        let dims = Dims::of(&Shape::new(&[3, usize::MAX]));
+        assert_eq!(format!("{dims:?}"), format!("[3, {}, …]", u32::MAX));
+        assert_eq!(
+            Dims::of(&Shape::new(&[4, 3])).iter().collect::<Vec<_>>(),
+            [4, 3]
+        );
+    }
 }
