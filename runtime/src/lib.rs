@@ -1,4 +1,3 @@
-#![cfg_attr(not(feature = "std"), no_std)]
 //! kiln: neural networks declared inline in Rust, shape-checked and compiled at build time.
 //!
 //! [`model!`](macro@model) reads a Keras-style list of layers, infers every shape while your crate compiles
@@ -42,6 +41,14 @@
 //! schedules, clipping), [`metrics`], [`train`] (the training loop), [`data`] (MNIST, CSV,
 //! images, time series), [`io`] (weight files), [`kernels`] (allocation-free matrix products), [`alloc_count`]
 //! (proving zero allocation).
+//!
+//! **Features.** `std` (on by default) brings training, data loading, weight files on disk,
+//! progress bars and the counting allocator. Without it (`default-features = false`) kiln is
+//! `#![no_std]` and needs only `alloc`: models, `predict` / `predict_with`, streaming `step` /
+//! `step_with`, the kernels and [`io::read_params`] (weights from `include_bytes!` data, no
+//! allocation) remain.
+
+#![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
