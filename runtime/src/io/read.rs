@@ -450,6 +450,9 @@ pub fn read<T: Scalar, M: Model<T>>(bytes: &[u8]) -> Result<M, ReadError> {
 }
 
 /// The reader itself: [`read_params_with`] with the fault in full.
+// `Fault` is large (it holds the tensors' descriptions, no allocation to box them in) but lives
+// only until the public functions turn it into a small `ReadError` or a `WeightsError`.
+#[allow(clippy::result_large_err)]
 pub(crate) fn read_params_raw<'a, T: Scalar, M: Model<T>>(
     bytes: &'a [u8],
     params: &mut [T],
@@ -497,6 +500,9 @@ fn first_by_name<'a>(entries: impl Iterator<Item = Entry<'a>>) -> Option<Entry<'
 /// different sets of names, or a name of another naming, is [`Fault::Mixed`]; a name of no
 /// naming is [`Fault::Unexpected`] unless `options.ignore_unexpected`. Errors name the
 /// first offending tensor in name order.
+// `Fault` is large (it holds the tensors' descriptions, no allocation to box them in) but lives
+// only until the public functions turn it into a small `ReadError` or a `WeightsError`.
+#[allow(clippy::result_large_err)]
 fn choose<'a, T: Scalar, M: Model<T>>(
     header: &Header<'a>,
     options: LoadOptions,
@@ -584,6 +590,9 @@ fn pairs<'h, T: Scalar, M: Model<T>>(
 
 /// Every tensor the model needs is present, of the model's dtype and shape, and finite (as is
 /// the sum of PyTorch's two recurrent biases).
+// `Fault` is large (it holds the tensors' descriptions, no allocation to box them in) but lives
+// only until the public functions turn it into a small `ReadError` or a `WeightsError`.
+#[allow(clippy::result_large_err)]
 fn check<'a, T: Scalar, M: Model<T>>(header: &Header<'a>, naming: Naming) -> Result<(), Fault<'a>> {
     let size = core::mem::size_of::<T>();
     let mut previous: Option<(Spec, Entry<'_>)> = None;
