@@ -41,26 +41,44 @@
 //! schedules, clipping), [`metrics`], [`train`] (the training loop), [`data`] (MNIST, CSV,
 //! images, time series), [`io`] (weight files), [`kernels`] (allocation-free matrix products), [`alloc_count`]
 //! (proving zero allocation).
+//!
+//! **Features.** `std` (on by default) brings training, data loading, weight files on disk,
+//! progress bars and the counting allocator. Without it (`default-features = false`) kiln is
+//! `#![no_std]` and needs only `alloc`: models, `predict` / `predict_with`, streaming `step` /
+//! `step_with`, the kernels and [`io::read_params`] (weights from `include_bytes!` data, no
+//! allocation) remain.
 
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+#[cfg(feature = "std")]
 pub mod alloc_count;
+#[cfg(feature = "std")]
 pub mod data;
+#[cfg(feature = "std")]
 pub mod error;
 pub mod io;
 pub mod kernels;
 pub mod layers;
+#[cfg(feature = "std")]
 pub mod losses;
 pub mod math;
+#[cfg(feature = "std")]
 pub mod metrics;
 pub mod model;
+#[cfg(feature = "std")]
 pub mod optim;
 pub mod rng;
 pub mod scalar;
+#[cfg(feature = "std")]
 pub mod train;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
+#[cfg(feature = "std")]
 pub use error::{Error, Result};
 pub use kiln_macros::model;
 pub use model::{
@@ -70,4 +88,5 @@ pub use nalgebra;
 pub use nalgebra::{SMatrix, SMatrixView, SVector};
 pub use rng::Rng;
 pub use scalar::Scalar;
+#[cfg(feature = "std")]
 pub use train::{Compile, Fit, Trainer, Verbosity};

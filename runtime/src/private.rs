@@ -2,21 +2,21 @@
 
 pub use crate::layers::pool;
 pub use crate::layers::{activation as act, conv2d, dense, dropout, gru, init, lstm, simple_rnn};
+pub use alloc::boxed::Box;
 pub use nalgebra::{SMatrix, SMatrixView, SVector};
-pub use std::boxed::Box;
-pub use std::vec::Vec;
+pub use alloc::vec::Vec;
 
 use crate::{LayerInfo, ParamInfo, Scalar};
 
 /// A zeroed buffer on the heap, never touching the stack (large layers must work in debug
 /// builds on 2 MiB test-thread stacks).
 pub fn zeroed<T: Scalar>(len: usize) -> Box<[T]> {
-    vec![T::default(); len].into_boxed_slice()
+    alloc::vec![T::default(); len].into_boxed_slice()
 }
 
 /// A zeroed index buffer (max-pooling's argmax), on the heap.
 pub fn zeroed_indices(len: usize) -> Box<[u32]> {
-    vec![0; len].into_boxed_slice()
+    alloc::vec![0; len].into_boxed_slice()
 }
 
 /// Checks a batch against the input size and the workspace capacity.

@@ -2,6 +2,8 @@
 //! (gradient checks).
 
 use crate::kernels;
+use alloc::vec::Vec;
+use nalgebra::ComplexField;
 
 /// A floating-point element type for models, losses and optimizers.
 ///
@@ -164,16 +166,16 @@ impl_scalar!(
     "F64",
     1.491_668_146_240_041_3e-154,
     sigmoid_f64,
-    f64::tanh
+    ComplexField::tanh
 );
 
 /// `σ(x)` without overflow for large `|x|`.
 #[inline(always)]
 fn sigmoid_f64(x: f64) -> f64 {
     if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
+        1.0 / (1.0 + ComplexField::exp(-x))
     } else {
-        let e = x.exp();
+        let e = ComplexField::exp(x);
         e / (1.0 + e)
     }
 }

@@ -262,11 +262,32 @@ pub fn generate(model: &Model) -> TokenStream {
                 }
 
                 /// Runs one sample through the network (inference mode), on the stack.
+                #[inline]
                 pub fn predict<X: ::kiln::Input<T, #input_size> + ?::core::marker::Sized>(
                     &self,
                     x: &X,
                 ) -> ::kiln::__private::SVector<T, #output_size> {
-                    let h0: &[T; #input_size] = ::kiln::Input::<T, #input_size>::as_array(x);
+                    Self::__kiln_predict(&self.params, ::kiln::Input::<T, #input_size>::as_array(x))
+                }
+
+                /// [`Self::predict`] with the parameters borrowed from anywhere (a `static`
+                /// array, a stack buffer filled by `kiln::io::read_params`): `PARAM_COUNT` values
+                /// in the model's flat layout ([`Self::params`]). Needs no model value, so no
+                /// allocation at all.
+                #[inline]
+                pub fn predict_with<X: ::kiln::Input<T, #input_size> + ?::core::marker::Sized>(
+                    params: &[T; #param_count],
+                    x: &X,
+                ) -> ::kiln::__private::SVector<T, #output_size> {
+                    Self::__kiln_predict(params, ::kiln::Input::<T, #input_size>::as_array(x))
+                }
+
+                #[inline(always)]
+                fn __kiln_predict(
+                    params: &[T],
+                    h0: &[T; #input_size],
+                ) -> ::kiln::__private::SVector<T, #output_size> {
+                    let _ = params;
                     #(#predict)*
                     ::kiln::__private::SVector::<T, #output_size>::from_column_slice(&#h_last[..])
                 }
@@ -347,13 +368,15 @@ pub fn generate(model: &Model) -> TokenStream {
 
                 fn forward(&self, ws: &mut #ws_name<T>, x: &[T], n: usize, mode: ::kiln::Mode) {
                     ::kiln::__private::check_batch(x.len(), #input_size, n, ws.capacity);
-                    let _ = mode;
+                    let params: &[T] = &self.params;
+                    let _ = (mode, params);
                     #(#forward)*
                 }
 
                 fn backward(&self, ws: &mut #ws_name<T>, x: &[T], n: usize, at: ::kiln::GradAt, input_grad: bool) {
                     ::kiln::__private::check_batch(x.len(), #input_size, n, ws.capacity);
-                    let _ = (at, input_grad);
+                    let params: &[T] = &self.params;
+                    let _ = (at, input_grad, params);
                     #(#backward)*
                 }
             }
@@ -465,6 +488,7 @@ impl Streaming {
             ref shape => shape.size(),
         };
         let h_last = format_ident!("h{}", model.layers.len());
+        let param_count = model.param_count();
         let field_inits = fields
             .iter()
             .map(|(n, len)| quote!(#n: [T::default(); #len]));
@@ -523,13 +547,29 @@ impl Streaming {
                     /// [`#state_name`]), and returns what [`Self::predict`] would give for the
                     /// whole stream so far (with a sequence output, this step's part of it). No
                     /// allocation.
+                    #[inline]
                     pub fn step<S, X>(&self, state: &mut S, x: &X) -> ::kiln::__private::SVector<T, #output_size>
                     where
                         S: ::core::convert::AsMut<#state_name<T>> + ?::core::marker::Sized,
                         X: ::kiln::Input<T, #f> + ?::core::marker::Sized,
                     {
-                        let state = state.as_mut();
-                        let h0: &[T; #f] = ::kiln::Input::<T, #f>::as_array(x);
+                        Self::__kiln_step(&self.params, state.as_mut(), ::kiln::Input::<T, #f>::as_array(x))
+                    }
+
+                    /// [`Self::step`] with the parameters borrowed from anywhere, like
+                    /// [`Self::predict_with`]: no model value, no allocation.
+                    #[inline]
+                    pub fn step_with<S, X>(params: &[T; #param_count], state: &mut S, x: &X) -> ::kiln::__private::SVector<T, #output_size>
+                    where
+                        S: ::core::convert::AsMut<#state_name<T>> + ?::core::marker::Sized,
+                        X: ::kiln::Input<T, #f> + ?::core::marker::Sized,
+                    {
+                        Self::__kiln_step(params, state.as_mut(), ::kiln::Input::<T, #f>::as_array(x))
+                    }
+
+                    #[inline(always)]
+                    fn __kiln_step(params: &[T], state: &mut #state_name<T>, h0: &[T; #f]) -> ::kiln::__private::SVector<T, #output_size> {
+                        let _ = params;
                         #(#steps)*
                         let _ = state;
                         ::kiln::__private::SVector::<T, #output_size>::from_column_slice(&#h_last[..])

@@ -194,11 +194,11 @@ impl Cx<'_> {
             .expect("layer declares this parameter")
     }
 
-    /// `&self.params[a..b]`.
+    /// `&params[a..b]`: every pass binds `params` to the model's flat parameter slice.
     pub fn param_slice(&self, name: &str) -> TokenStream {
         let p = self.param(name);
         let (a, b) = (p.offset, p.offset + p.len());
-        quote!(&self.params[#a..#b])
+        quote!(&params[#a..#b])
     }
 
     /// Binds `grad_<name>` to `&mut [T]` for each of this layer's parameters (disjoint slices

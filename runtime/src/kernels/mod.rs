@@ -6,7 +6,8 @@
 //! leaves `C` zeroed, or unchanged when accumulating).
 //!
 //! * [`f32::gemm_nn`] etc. dispatch at run time to AVX-512F, AVX2+FMA or portable code
-//!   (`is_x86_feature_detected!`, decided once and cached in an atomic; see [`isa`]). Tiny
+//!   (`is_x86_feature_detected!`, decided once and cached in an atomic; see [`isa`]; without
+//!   the `std` feature, the features the build enables: `-C target-feature=+avx2,+fma`). Tiny
 //!   products (`m·n·k ≤ 256`) skip dispatch and run plain `#[inline(always)]` loops, which
 //!   LLVM fully specialises when the call site has constant dims (a generated network does).
 //! * [`f64::gemm_nn`] etc. use the portable register-tiled kernels (used for gradient checks).
@@ -71,7 +72,8 @@ pub enum Isa {
 /// 0 = not yet detected, otherwise `Isa as u8 + 1`.
 static ISA: AtomicU8 = AtomicU8::new(0);
 
-/// The kernel family selected for this CPU (detected on first use, then cached).
+/// The kernel family selected for this CPU (detected on first use, then cached; without `std`,
+/// chosen from the target features the build enables).
 #[inline]
 pub fn isa() -> Isa {
     match ISA.load(Ordering::Relaxed) {
@@ -88,30 +90,37 @@ pub fn isa() -> Isa {
 /// When the CPU lacks the features `isa` needs.
 #[doc(hidden)]
 pub fn set_isa(isa: Isa) {
-    #[cfg(target_arch = "x86_64")]
-    let ok = match isa {
-        Isa::Portable => true,
-        Isa::Avx2 => is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"),
-        Isa::Avx512 => is_x86_feature_detected!("avx512f"),
-    };
-    #[cfg(not(target_arch = "x86_64"))]
-    let ok = isa == Isa::Portable;
-    assert!(ok, "kernels::set_isa: {isa:?} is not supported by this CPU");
+    assert!(
+        supported(isa),
+        "kernels::set_isa: {isa:?} is not supported by this CPU"
+    );
     ISA.store(isa as u8 + 1, Ordering::Relaxed);
+}
+
+/// Whether this CPU runs `isa`'s kernels: detected at run time with `std`; without it, what the
+/// build enables (`-C target-feature=+avx2,+fma` or `-C target-cpu=...`).
+fn supported(isa: Isa) -> bool {
+    match isa {
+        Isa::Portable => true,
+        #[cfg(all(target_arch = "x86_64", feature = "std"))]
+        Isa::Avx2 => is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"),
+        #[cfg(all(target_arch = "x86_64", feature = "std"))]
+        Isa::Avx512 => is_x86_feature_detected!("avx512f"),
+        #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
+        Isa::Avx2 => cfg!(all(target_feature = "avx2", target_feature = "fma")),
+        #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
+        Isa::Avx512 => cfg!(target_feature = "avx512f"),
+        #[cfg(not(target_arch = "x86_64"))]
+        Isa::Avx2 | Isa::Avx512 => false,
+    }
 }
 
 #[cold]
 fn detect() -> Isa {
-    #[cfg(target_arch = "x86_64")]
-    let isa = if is_x86_feature_detected!("avx512f") {
-        Isa::Avx512
-    } else if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-        Isa::Avx2
-    } else {
-        Isa::Portable
-    };
-    #[cfg(not(target_arch = "x86_64"))]
-    let isa = Isa::Portable;
+    let isa = [Isa::Avx512, Isa::Avx2]
+        .into_iter()
+        .find(|&isa| supported(isa))
+        .unwrap_or(Isa::Portable);
     ISA.store(isa as u8 + 1, Ordering::Relaxed);
     isa
 }

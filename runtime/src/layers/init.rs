@@ -1,10 +1,12 @@
 //! Parameter initialisers, Keras' defaults, drawn from kiln's seeded [`Rng`].
 
 use crate::{Rng, Scalar};
+use alloc::vec::Vec;
+use nalgebra::ComplexField;
 
 /// Glorot (Xavier) uniform: each value `~ U(−l, l)` with `l = √(6 / (fan_in + fan_out))`.
 pub fn glorot_uniform<T: Scalar>(values: &mut [T], fan_in: usize, fan_out: usize, rng: &mut Rng) {
-    let limit = (6.0 / (fan_in + fan_out) as f64).sqrt();
+    let limit = ComplexField::sqrt(6.0 / (fan_in + fan_out) as f64);
     for v in values {
         *v = T::of((2.0 * rng.uniform() - 1.0) * limit);
     }
@@ -27,7 +29,7 @@ pub fn orthogonal<T: Scalar>(values: &mut [T], rows: usize, cols: usize, rng: &m
                 *a -= dot * b;
             }
         }
-        let norm = v.iter().map(|a| a * a).sum::<f64>().sqrt();
+        let norm = ComplexField::sqrt(v.iter().map(|a| a * a).sum::<f64>());
         if norm > 1e-6 {
             vectors.push(v.into_iter().map(|a| a / norm).collect());
         }
@@ -51,7 +53,8 @@ pub fn unit_forget_bias<T: Scalar>(values: &mut [T], units: usize) {
 fn gaussian(rng: &mut Rng) -> f64 {
     let u = 1.0 - rng.uniform();
     let v = rng.uniform();
-    (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    ComplexField::sqrt(-2.0 * ComplexField::ln(u))
+        * ComplexField::cos(2.0 * core::f64::consts::PI * v)
 }
 
 #[cfg(test)]

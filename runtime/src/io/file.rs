@@ -1,0 +1,306 @@
+//! Weight files on disk and in `Vec`s (needs `std`): saving, and loading with errors that name
+//! the file. Loading goes through the allocation-free reader ([`super::read_params`]).
+
+use super::layout::{specs, Map, Naming};
+use super::read::{read_params_raw, Fault};
+use super::{Format, LoadOptions};
+use crate::{Model, Scalar};
+use safetensors::tensor::{Dtype, TensorView};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Why a weight file could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum WeightsError {
+    /// The file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The bytes are not a valid safetensors file (truncated, corrupt header, bad offsets).
+    #[error("{path}: not a valid safetensors file: {reason}")]
+    Corrupt { path: PathBuf, reason: String },
+    /// A tensor the model needs is absent.
+    #[error(
+        "{path}: tensor `{tensor}` is missing (the model `{model}` needs it, reading {naming})"
+    )]
+    Missing {
+        path: PathBuf,
+        model: &'static str,
+        tensor: String,
+        /// The naming the file was read with: "PyTorch nn.Sequential names", ...
+        naming: &'static str,
+    },
+    /// The file holds a tensor the model does not have.
+    #[error("{path}: tensor `{tensor}` does not belong to the model `{model}` (reading {naming}, the model's tensors are {known})")]
+    Unexpected {
+        path: PathBuf,
+        model: &'static str,
+        tensor: String,
+        naming: &'static str,
+        /// The model's tensor names in that naming (the first few).
+        known: String,
+    },
+    /// The file mixes two namings (say PyTorch's `dense.weight` and Keras' `dense_1.kernel`), or
+    /// matches two equally well.
+    #[error("{path}: tensor `{tensor}` is named as in {other}, but the file's other tensors are named as in {naming}; a file must use one naming")]
+    Mixed {
+        path: PathBuf,
+        tensor: String,
+        naming: &'static str,
+        other: &'static str,
+    },
+    /// A tensor has the wrong shape.
+    #[error("{path}: tensor `{tensor}` has shape {found:?}, but the model expects {expected:?}")]
+    Shape {
+        path: PathBuf,
+        tensor: String,
+        expected: Vec<usize>,
+        found: Vec<usize>,
+    },
+    /// A tensor has the wrong element type.
+    #[error("{path}: tensor `{tensor}` is {found}, but the model is {expected}")]
+    Dtype {
+        path: PathBuf,
+        tensor: String,
+        expected: &'static str,
+        found: String,
+    },
+    /// A tensor holds NaN or an infinity (or PyTorch's two recurrent biases add up to one).
+    #[error("{path}: tensor `{tensor}` holds a non-finite value ({value}) at element {index}")]
+    NonFinite {
+        path: PathBuf,
+        tensor: String,
+        index: usize,
+        value: f64,
+    },
+}
+
+/// The safetensors bytes of `model`'s parameters, as a PyTorch `nn.Sequential` state_dict.
+pub fn to_bytes<T: Scalar, M: Model<T>>(model: &M) -> Vec<u8> {
+    to_bytes_as(model, Format::Torch)
+}
+
+/// The safetensors bytes of `model`'s parameters in `format`.
+pub fn to_bytes_as<T: Scalar, M: Model<T>>(model: &M, format: Format) -> Vec<u8> {
+    let dtype = dtype_of::<T>();
+    let params = model.params();
+    let buffers: Vec<(String, Vec<usize>, Vec<u8>)> =
+        specs(M::INPUT_SHAPE, M::LAYERS, Naming::from(format))
+            .map(|t| {
+                let values = &params[t.param.offset..t.param.offset + t.param.len];
+                let len = t.len();
+                let mut bytes = Vec::with_capacity(len * core::mem::size_of::<T>());
+                for i in 0..len {
+                    let v = if t.map == Map::SecondBias {
+                        T::zero()
+                    } else {
+                        values[t.map.source(i)]
+                    };
+                    v.write_le(&mut bytes);
+                }
+                (t.to_string(), t.shape.as_slice().to_vec(), bytes)
+            })
+            .collect();
+    let views = buffers.iter().map(|(name, shape, bytes)| {
+        (
+            name.as_str(),
+            TensorView::new(dtype, shape.clone(), bytes).expect("shape and byte count agree"),
+        )
+    });
+    let layout = match format {
+        Format::Torch => "torch",
+        Format::TorchByName => "torch-by-name",
+        Format::Keras => "keras",
+    };
+    // One entry: the header lists a map's entries in hash order, and saves must be reproducible.
+    let metadata = HashMap::from([(
+        "kiln".to_string(),
+        format!("model {}, layout {layout}", M::NAME),
+    )]);
+    safetensors::tensor::serialize(views, Some(metadata)).expect("serialising in-memory tensors")
+}
+
+/// Writes `model`'s parameters to `path` as a PyTorch `nn.Sequential` state_dict, atomically.
+pub fn save<T: Scalar, M: Model<T>>(model: &M, path: impl AsRef<Path>) -> Result<(), WeightsError> {
+    save_as(model, path, Format::Torch)
+}
+
+/// Writes `model`'s parameters to `path` in `format`, atomically.
+pub fn save_as<T: Scalar, M: Model<T>>(
+    model: &M,
+    path: impl AsRef<Path>,
+    format: Format,
+) -> Result<(), WeightsError> {
+    let path = path.as_ref();
+    let io = |source| WeightsError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
+    tmp_name.push(format!(".tmp-{}", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    let written = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(&to_bytes_as(model, format))?;
+        file.sync_all()
+    })();
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(e));
+    }
+    Ok(())
+}
+
+/// Reads a model from `path`, in any [`Format`] (detected from the tensor names).
+pub fn load<T: Scalar, M: Model<T>>(path: impl AsRef<Path>) -> Result<M, WeightsError> {
+    load_with(path, LoadOptions::default())
+}
+
+/// [`load`] with options.
+pub fn load_with<T: Scalar, M: Model<T>>(
+    path: impl AsRef<Path>,
+    options: LoadOptions,
+) -> Result<M, WeightsError> {
+    let mut model = M::seeded(0);
+    load_into_with(&mut model, path, options)?;
+    Ok(model)
+}
+
+/// Reads the parameters in `path` into `model`; on error `model` is left unchanged.
+pub fn load_into<T: Scalar, M: Model<T>>(
+    model: &mut M,
+    path: impl AsRef<Path>,
+) -> Result<(), WeightsError> {
+    load_into_with(model, path, LoadOptions::default())
+}
+
+/// [`load_into`] with options.
+pub fn load_into_with<T: Scalar, M: Model<T>>(
+    model: &mut M,
+    path: impl AsRef<Path>,
+    options: LoadOptions,
+) -> Result<(), WeightsError> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(|source| WeightsError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    from_bytes_into_with(model, &bytes, path, options)
+}
+
+/// Reads parameters from safetensors bytes into `model`; `origin` names the source in errors.
+/// On error `model` is left unchanged. Without `std`, or to avoid building the error's strings,
+/// use [`super::read_into`], which this calls.
+pub fn from_bytes_into<T: Scalar, M: Model<T>>(
+    model: &mut M,
+    bytes: &[u8],
+    origin: &Path,
+) -> Result<(), WeightsError> {
+    from_bytes_into_with(model, bytes, origin, LoadOptions::default())
+}
+
+/// [`from_bytes_into`] with options.
+pub fn from_bytes_into_with<T: Scalar, M: Model<T>>(
+    model: &mut M,
+    bytes: &[u8],
+    origin: &Path,
+    options: LoadOptions,
+) -> Result<(), WeightsError> {
+    read_params_raw::<T, M>(bytes, model.params_mut(), options)
+        .map_err(|fault| WeightsError::of::<T, M>(fault, origin))
+}
+
+impl WeightsError {
+    /// The error of reading `origin`, with the file and the tensors named in full.
+    fn of<T: Scalar, M: Model<T>>(fault: Fault<'_>, origin: &Path) -> Self {
+        let path = origin.to_path_buf();
+        match fault {
+            Fault::Corrupt(c) => WeightsError::Corrupt {
+                path,
+                reason: format!("{} (at byte {})", c.reason, c.offset),
+            },
+            // A model's own parameter buffer always has its length.
+            Fault::ParamCount { expected, found } => WeightsError::Corrupt {
+                path,
+                reason: format!("the model has {expected} parameters, the buffer {found}"),
+            },
+            Fault::Missing { tensor, naming } => WeightsError::Missing {
+                path,
+                model: M::NAME,
+                tensor: tensor.to_string(),
+                naming: naming.describe(),
+            },
+            Fault::Unexpected { tensor, naming } => WeightsError::Unexpected {
+                path,
+                model: M::NAME,
+                tensor: tensor.to_string(),
+                naming: naming.describe(),
+                known: known::<T, M>(naming),
+            },
+            Fault::Mixed {
+                tensor,
+                naming,
+                other,
+            } => WeightsError::Mixed {
+                path,
+                tensor: tensor.to_string(),
+                naming: naming.describe(),
+                other: other.describe(),
+            },
+            Fault::Shape {
+                tensor,
+                expected,
+                found,
+            } => WeightsError::Shape {
+                path,
+                tensor: tensor.to_string(),
+                expected: expected.as_slice().to_vec(),
+                found: found.as_slice().to_vec(),
+            },
+            Fault::Dtype { tensor, found } => WeightsError::Dtype {
+                path,
+                tensor: tensor.to_string(),
+                expected: T::DTYPE,
+                found: found.to_string(),
+            },
+            Fault::NonFinite {
+                tensor,
+                index,
+                value,
+            } => WeightsError::NonFinite {
+                path,
+                tensor: tensor.to_string(),
+                index,
+                value,
+            },
+        }
+    }
+}
+
+/// "`0.weight`, `0.bias`, ... (12 in all)", or "none": the model's tensors under `naming`.
+fn known<T: Scalar, M: Model<T>>(naming: Naming) -> String {
+    const SHOWN: usize = 6;
+    let names: Vec<String> = specs(M::INPUT_SHAPE, M::LAYERS, naming)
+        .map(|t| format!("`{t}`"))
+        .collect();
+    if names.is_empty() {
+        return "none".to_string();
+    }
+    let total = names.len();
+    let mut list: Vec<String> = names.into_iter().take(SHOWN).collect();
+    if total > SHOWN {
+        list.push(format!("... ({total} in all)"));
+    }
+    list.join(", ")
+}
+
+fn dtype_of<T: Scalar>() -> Dtype {
+    match T::DTYPE {
+        "F64" => Dtype::F64,
+        _ => Dtype::F32,
+    }
+}

@@ -1,0 +1,495 @@
+//! A zero-copy reader of safetensors bytes, allocation-free and `no_std`: an 8-byte little-endian
+//! header length, a JSON header `{"name": {"dtype": "F32", "shape": [..], "data_offsets": [a, b]},
+//! "__metadata__": {..}}`, then the tensor data. Every malformed input is an error, never a panic
+//! (nesting is bounded, every number and offset is checked).
+
+use super::layout::Shape;
+use core::fmt;
+
+/// Why bytes are not a valid safetensors file: what is wrong and the byte where it was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Corrupt {
+    pub reason: &'static str,
+    pub offset: usize,
+}
+
+/// Deepest nesting of JSON arrays and objects accepted (in `__metadata__`).
+const MAX_DEPTH: usize = 32;
+
+/// A JSON string as it appears between its quotes (escapes not yet decoded; checked valid).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct JsonStr<'a> {
+    raw: &'a str,
+}
+
+impl<'a> JsonStr<'a> {
+    /// The decoded characters.
+    pub(crate) fn chars(self) -> impl Iterator<Item = char> + 'a {
+        let mut rest = self.raw.chars();
+        core::iter::from_fn(move || {
+            let c = rest.next()?;
+            if c != '\\' {
+                return Some(c);
+            }
+            Some(match rest.next()? {
+                'b' => '\u{8}',
+                'f' => '\u{c}',
+                'n' => '\n',
+                'r' => '\r',
+                't' => '\t',
+                'u' => {
+                    let hi = hex4(&mut rest)?;
+                    let code = if (0xD800..0xDC00).contains(&hi) {
+                        // A high surrogate: validation made sure `\uDC00`..`\uDFFF` follows.
+                        let (_, _) = (rest.next(), rest.next());
+                        let lo = hex4(&mut rest)?;
+                        0x10000 + ((hi - 0xD800) << 10) + (lo.wrapping_sub(0xDC00) & 0x3FF)
+                    } else {
+                        hi
+                    };
+                    char::from_u32(code).unwrap_or('\u{FFFD}')
+                }
+                other => other, // `"`, `\`, `/`
+            })
+        })
+    }
+
+    /// Whether the decoded string is `s`.
+    pub(crate) fn is(self, s: &str) -> bool {
+        self.chars().eq(s.chars())
+    }
+}
+
+impl fmt::Display for JsonStr<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use fmt::Write;
+        self.chars().try_for_each(|c| f.write_char(c))
+    }
+}
+
+fn hex4(chars: &mut core::str::Chars<'_>) -> Option<u32> {
+    (0..4).try_fold(0, |acc, _| Some(acc * 16 + chars.next()?.to_digit(16)?))
+}
+
+/// One tensor of the file.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Entry<'a> {
+    pub name: JsonStr<'a>,
+    pub dtype: JsonStr<'a>,
+    pub shape: Shape,
+    /// The tensor's bytes (checked against the shape and dtype when the dtype is known).
+    pub data: &'a [u8],
+}
+
+/// Bytes per element of a safetensors dtype, when kiln knows it.
+fn dtype_size(dtype: JsonStr<'_>) -> Option<usize> {
+    const SIZES: &[(&str, usize)] = &[
+        ("F64", 8),
+        ("F32", 4),
+        ("F16", 2),
+        ("BF16", 2),
+        ("I64", 8),
+        ("I32", 4),
+        ("I16", 2),
+        ("I8", 1),
+        ("U64", 8),
+        ("U32", 4),
+        ("U16", 2),
+        ("U8", 1),
+        ("BOOL", 1),
+        ("F8_E5M2", 1),
+        ("F8_E4M3", 1),
+    ];
+    SIZES
+        .iter()
+        .find(|(name, _)| dtype.is(name))
+        .map(|&(_, size)| size)
+}
+
+/// A checked safetensors file: the header was parsed entirely and every tensor's offsets lie
+/// within the data.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Header<'a> {
+    json: &'a [u8],
+    /// Where the JSON starts in the file (for error offsets).
+    base: usize,
+    data: &'a [u8],
+}
+
+impl<'a> Header<'a> {
+    /// Checks `bytes` and its whole header.
+    pub(crate) fn parse(bytes: &'a [u8]) -> Result<Self, Corrupt> {
+        let corrupt = |reason, offset| Corrupt { reason, offset };
+        let Some((len, rest)) = bytes.split_first_chunk::<8>() else {
+            return Err(corrupt("shorter than the 8-byte header length", 0));
+        };
+        let len = u64::from_le_bytes(*len);
+        let Some(len) = usize::try_from(len).ok().filter(|&n| n <= rest.len()) else {
+            return Err(corrupt(
+                "the header length runs past the end of the bytes (truncated?)",
+                0,
+            ));
+        };
+        let (json, data) = rest.split_at(len);
+        let header = Header {
+            json,
+            base: 8,
+            data,
+        };
+        let mut entries = header.cursor()?;
+        while entries.next_entry()?.is_some() {}
+        Ok(header)
+    }
+
+    /// The tensors, in file order (the header was checked, so this stops only at the end).
+    pub(crate) fn entries(&self) -> impl Iterator<Item = Entry<'a>> + 'a {
+        let mut cursor = self.cursor().ok();
+        core::iter::from_fn(move || cursor.as_mut()?.next_entry().ok().flatten())
+    }
+
+    fn cursor(&self) -> Result<Entries<'a>, Corrupt> {
+        let mut p = Parser {
+            s: self.json,
+            at: 0,
+            base: self.base,
+        };
+        p.ws();
+        p.expect(b'{', "the header is not a JSON object")?;
+        Ok(Entries {
+            p,
+            data: self.data,
+            first: true,
+            done: false,
+        })
+    }
+}
+
+/// Walks the header's top-level object.
+struct Entries<'a> {
+    p: Parser<'a>,
+    data: &'a [u8],
+    first: bool,
+    done: bool,
+}
+
+impl<'a> Entries<'a> {
+    /// The next tensor entry (skipping `__metadata__`), `None` after the closing brace.
+    fn next_entry(&mut self) -> Result<Option<Entry<'a>>, Corrupt> {
+        loop {
+            if self.done {
+                return Ok(None);
+            }
+            let p = &mut self.p;
+            p.ws();
+            if p.eat(b'}') {
+                p.ws();
+                if p.at != p.s.len() {
+                    return Err(p.err("bytes after the header's JSON object"));
+                }
+                self.done = true;
+                return Ok(None);
+            }
+            if !self.first {
+                p.expect(b',', "expected `,` or `}` between header entries")?;
+                p.ws();
+            }
+            self.first = false;
+            let name = p.string()?;
+            p.ws();
+            p.expect(b':', "expected `:` after a tensor name")?;
+            p.ws();
+            if name.is("__metadata__") {
+                p.skip_value(0)?;
+                continue;
+            }
+            return self.tensor(name).map(Some);
+        }
+    }
+
+    /// `{"dtype": .., "shape": [..], "data_offsets": [a, b]}` (keys in any order).
+    fn tensor(&mut self, name: JsonStr<'a>) -> Result<Entry<'a>, Corrupt> {
+        let p = &mut self.p;
+        let start = p.at;
+        p.expect(b'{', "a tensor's entry is not a JSON object")?;
+        let (mut dtype, mut shape, mut offsets) = (None, None, None);
+        let mut first = true;
+        loop {
+            p.ws();
+            if p.eat(b'}') {
+                break;
+            }
+            if !first {
+                p.expect(b',', "expected `,` or `}` in a tensor's entry")?;
+                p.ws();
+            }
+            first = false;
+            let key = p.string()?;
+            p.ws();
+            p.expect(b':', "expected `:` after a key")?;
+            p.ws();
+            if key.is("dtype") {
+                dtype = Some(p.string()?);
+            } else if key.is("shape") {
+                let mut dims = Shape::new(&[]);
+                let mut numel = 1usize;
+                p.integers(|d| {
+                    numel = numel.checked_mul(d)?;
+                    dims.push(d);
+                    Some(())
+                })?;
+                shape = Some((dims, numel));
+            } else if key.is("data_offsets") {
+                let mut pair = [0usize; 2];
+                let mut n = 0;
+                p.integers(|v| {
+                    *pair.get_mut(n)? = v;
+                    n += 1;
+                    Some(())
+                })?;
+                if n != 2 {
+                    return Err(p.err("`data_offsets` must hold two offsets"));
+                }
+                offsets = Some((pair[0], pair[1]));
+            } else {
+                p.skip_value(0)?;
+            }
+        }
+        let at = |reason| Corrupt {
+            reason,
+            offset: p.base + start,
+        };
+        let dtype = dtype.ok_or(at("a tensor's entry has no `dtype`"))?;
+        let (shape, numel) = shape.ok_or(at("a tensor's entry has no `shape`"))?;
+        let (begin, end) = offsets.ok_or(at("a tensor's entry has no `data_offsets`"))?;
+        let data = self.data.get(begin..end).ok_or(at(
+            "a tensor's `data_offsets` lie outside the data (truncated?)",
+        ))?;
+        if let Some(size) = dtype_size(dtype) {
+            if numel.checked_mul(size) != Some(data.len()) {
+                return Err(at(
+                    "a tensor's byte count does not match its shape and dtype",
+                ));
+            }
+        }
+        Ok(Entry {
+            name,
+            dtype,
+            shape,
+            data,
+        })
+    }
+}
+
+/// A JSON cursor over the header bytes.
+struct Parser<'a> {
+    s: &'a [u8],
+    at: usize,
+    base: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn err(&self, reason: &'static str) -> Corrupt {
+        Corrupt {
+            reason,
+            offset: self.base + self.at,
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.at).copied()
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.at += 1;
+        }
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        let hit = self.peek() == Some(byte);
+        if hit {
+            self.at += 1;
+        }
+        hit
+    }
+
+    fn expect(&mut self, byte: u8, reason: &'static str) -> Result<(), Corrupt> {
+        if self.eat(byte) {
+            Ok(())
+        } else {
+            Err(self.err(reason))
+        }
+    }
+
+    /// A string, checked: UTF-8, escapes well formed, surrogates paired, no control characters.
+    fn string(&mut self) -> Result<JsonStr<'a>, Corrupt> {
+        self.expect(b'"', "expected a JSON string")?;
+        let start = self.at;
+        loop {
+            match self.peek() {
+                None => return Err(self.err("unterminated JSON string")),
+                Some(b'"') => break,
+                Some(b'\\') => {
+                    self.at += 1;
+                    match self.peek() {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                            self.at += 1
+                        }
+                        Some(b'u') => {
+                            self.at += 1;
+                            let code = self.hex4()?;
+                            if (0xD800..0xDC00).contains(&code) {
+                                if !(self.eat(b'\\') && self.eat(b'u')) {
+                                    return Err(self.err("unpaired surrogate in a JSON string"));
+                                }
+                                if !(0xDC00..0xE000).contains(&self.hex4()?) {
+                                    return Err(self.err("unpaired surrogate in a JSON string"));
+                                }
+                            } else if (0xDC00..0xE000).contains(&code) {
+                                return Err(self.err("unpaired surrogate in a JSON string"));
+                            }
+                        }
+                        _ => return Err(self.err("invalid escape in a JSON string")),
+                    }
+                }
+                Some(c) if c < 0x20 => return Err(self.err("control character in a JSON string")),
+                Some(_) => self.at += 1,
+            }
+        }
+        let raw = core::str::from_utf8(&self.s[start..self.at])
+            .map_err(|_| self.err("a JSON string is not UTF-8"))?;
+        self.at += 1;
+        Ok(JsonStr { raw })
+    }
+
+    fn hex4(&mut self) -> Result<u32, Corrupt> {
+        let mut code = 0;
+        for _ in 0..4 {
+            let digit = self
+                .peek()
+                .and_then(|c| (c as char).to_digit(16))
+                .ok_or_else(|| self.err("invalid \\u escape in a JSON string"))?;
+            code = code * 16 + digit;
+            self.at += 1;
+        }
+        Ok(code)
+    }
+
+    /// A non-negative integer that fits a `usize`.
+    fn integer(&mut self) -> Result<usize, Corrupt> {
+        let start = self.at;
+        let mut value = 0usize;
+        while let Some(c @ b'0'..=b'9') = self.peek() {
+            value = value
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(usize::from(c - b'0')))
+                .ok_or_else(|| self.err("an integer in the header is too large"))?;
+            self.at += 1;
+        }
+        if self.at == start {
+            return Err(self.err("expected a non-negative integer"));
+        }
+        if matches!(self.peek(), Some(b'.' | b'e' | b'E')) {
+            return Err(self.err("expected an integer, found a fraction"));
+        }
+        Ok(value)
+    }
+
+    /// `[n, n, ...]`, each integer handed to `each` (which returns `None` to reject it).
+    fn integers(&mut self, mut each: impl FnMut(usize) -> Option<()>) -> Result<(), Corrupt> {
+        self.expect(b'[', "expected a JSON array of integers")?;
+        self.ws();
+        if self.eat(b']') {
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            let at = self.at;
+            let n = self.integer()?;
+            each(n).ok_or(Corrupt {
+                reason: "too many values, or a shape whose size overflows",
+                offset: self.base + at,
+            })?;
+            self.ws();
+            if self.eat(b']') {
+                return Ok(());
+            }
+            self.expect(b',', "expected `,` or `]` in an array")?;
+        }
+    }
+
+    /// Any JSON value (in `__metadata__` and unknown keys), nested at most [`MAX_DEPTH`] deep.
+    fn skip_value(&mut self, depth: usize) -> Result<(), Corrupt> {
+        if depth > MAX_DEPTH {
+            return Err(self.err("the header's JSON is nested too deeply"));
+        }
+        match self.peek() {
+            Some(b'"') => self.string().map(|_| ()),
+            Some(b'{') | Some(b'[') => {
+                let close = if self.peek() == Some(b'{') {
+                    b'}'
+                } else {
+                    b']'
+                };
+                self.at += 1;
+                self.ws();
+                if self.eat(close) {
+                    return Ok(());
+                }
+                loop {
+                    self.ws();
+                    if close == b'}' {
+                        self.string()?;
+                        self.ws();
+                        self.expect(b':', "expected `:` after a key")?;
+                        self.ws();
+                    }
+                    self.skip_value(depth + 1)?;
+                    self.ws();
+                    if self.eat(close) {
+                        return Ok(());
+                    }
+                    self.expect(b',', "expected `,` between JSON values")?;
+                }
+            }
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            Some(b'-' | b'0'..=b'9') => {
+                self.eat(b'-');
+                let digits = |p: &mut Self| {
+                    let start = p.at;
+                    while matches!(p.peek(), Some(b'0'..=b'9')) {
+                        p.at += 1;
+                    }
+                    if p.at == start {
+                        Err(p.err("malformed JSON number"))
+                    } else {
+                        Ok(())
+                    }
+                };
+                digits(self)?;
+                if self.eat(b'.') {
+                    digits(self)?;
+                }
+                if self.eat(b'e') || self.eat(b'E') {
+                    if !self.eat(b'+') {
+                        self.eat(b'-');
+                    }
+                    digits(self)?;
+                }
+                Ok(())
+            }
+            _ => Err(self.err("expected a JSON value")),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), Corrupt> {
+        if self.s[self.at..].starts_with(word) {
+            self.at += word.len();
+            Ok(())
+        } else {
+            Err(self.err("expected a JSON value"))
+        }
+    }
+}
