@@ -28,6 +28,7 @@ pub enum GradAt {
 }
 
 use crate::{Rng, Scalar};
+use alloc::vec::Vec;
 
 /// Whether a forward pass is for training (dropout active) or inference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,8 +3,8 @@
 pub use crate::layers::pool;
 pub use crate::layers::{activation as act, conv2d, dense, dropout, gru, init, lstm, simple_rnn};
 pub use alloc::boxed::Box;
-pub use nalgebra::{SMatrix, SMatrixView, SVector};
 pub use alloc::vec::Vec;
+pub use nalgebra::{SMatrix, SMatrixView, SVector};
 
 use crate::{LayerInfo, ParamInfo, Scalar};
 
