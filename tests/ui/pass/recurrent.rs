@@ -26,7 +26,6 @@ kiln::model! {
 }
 
 fn main() {
-    use kiln::Model;
     assert_eq!(PerStep::<f32>::OUTPUT_SIZE, 12 * 4);
     assert_eq!(PerStep::<f32>::LAYERS[0].params[0].shape, &[3, 8]);
     assert_eq!(Last::<f32>::OUTPUT_SIZE, 1);
