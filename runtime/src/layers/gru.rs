@@ -120,19 +120,31 @@ fn recur<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const U: usize>(
             }
         }
     }
+    // Plain maps, which the compiler vectorises: both gates at once, then the candidate.
+    let (a, pre) = (&mut a[..3 * U], &mut pre[..3 * U]);
+    pre[..2 * U].copy_from_slice(&a[..2 * U]);
+    for v in a[..2 * U].iter_mut() {
+        *v = gate.f(*v);
+    }
+    let (gates, candidate) = a.split_at_mut(2 * U);
+    let (z, r) = gates.split_at(U);
     for k in 0..U {
-        let z = gate.f(a[k]);
-        let r = gate.f(a[U + k]);
-        let n_pre = a[2 * U + k] + r * q_h[k];
-        let cand = act.f(n_pre);
-        pre[k] = a[k];
-        pre[U + k] = a[U + k];
-        pre[2 * U + k] = n_pre;
-        a[k] = z;
-        a[U + k] = r;
-        a[2 * U + k] = cand;
-        let prev = previous.map_or(T::zero(), |p| p[k]);
-        h_now[k] = z * prev + (T::one() - z) * cand;
+        pre[2 * U + k] = candidate[k] + r[k] * q_h[k];
+    }
+    for (c, &p) in candidate.iter_mut().zip(&pre[2 * U..]) {
+        *c = act.f(p);
+    }
+    match previous {
+        Some(p) => {
+            for k in 0..U {
+                h_now[k] = z[k] * p[k] + (T::one() - z[k]) * candidate[k];
+            }
+        }
+        None => {
+            for k in 0..U {
+                h_now[k] = (T::one() - z[k]) * candidate[k];
+            }
+        }
     }
 }
 
