@@ -138,6 +138,8 @@ gradient_checks! {
     dense_softmax: DenseSoftmax { Input(5), Dense(4, activation = "relu"), Dense(3, activation = softmax) };
     dense_softplus: DenseSoftplus { Input(5), Dense(4, activation = softplus), Dense(3) };
     dense_silu: DenseSilu { Input(5), Dense(4, activation = silu), Dense(3, activation = swish) };
+    dense_hard_sigmoid: DenseHardSigmoid { Input(5), Dense(4, activation = hard_sigmoid), Dense(3) };
+    lstm_hard_sigmoid: LstmHardSigmoid { Input(5, 2), LSTM(3, recurrent_activation = hard_sigmoid), Dense(2) };
     dense_without_bias: NoBias { Input(5), Dense(4, activation = tanh, use_bias = false), Dense(2) };
     activation_layers: ActivationLayers {
         Input(4), Activation(tanh), Dense(6), Activation(elu), Dense(3), Activation(softmax)

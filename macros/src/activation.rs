@@ -18,6 +18,7 @@ pub enum Activation {
     Softmax,
     Softplus,
     Silu,
+    HardSigmoid,
 }
 
 /// Every name `activation = ...` accepts.
@@ -32,6 +33,7 @@ pub const NAMES: &[&str] = &[
     "softplus",
     "silu",
     "swish",
+    "hard_sigmoid",
 ];
 
 impl Activation {
@@ -69,6 +71,7 @@ impl Activation {
             "softmax" => Activation::Softmax,
             "softplus" => Activation::Softplus,
             "silu" | "swish" => Activation::Silu,
+            "hard_sigmoid" => Activation::HardSigmoid,
             _ => {
                 return Err(syn::Error::new(
                     span,
@@ -116,6 +119,7 @@ impl Activation {
             Activation::Softmax => quote!(::kiln::__private::act::Softmax),
             Activation::Softplus => quote!(::kiln::__private::act::Softplus),
             Activation::Silu => quote!(::kiln::__private::act::Silu),
+            Activation::HardSigmoid => quote!(::kiln::__private::act::HardSigmoid),
         }
     }
 

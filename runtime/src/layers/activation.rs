@@ -53,7 +53,17 @@ macro_rules! elementwise_activations {
     )*};
 }
 
-elementwise_activations!(Linear, Relu, LeakyRelu, Elu, Sigmoid, Tanh, Softplus, Silu);
+elementwise_activations!(
+    Linear,
+    Relu,
+    LeakyRelu,
+    Elu,
+    Sigmoid,
+    Tanh,
+    Softplus,
+    Silu,
+    HardSigmoid
+);
 
 /// `f(z) = z`.
 #[derive(Clone, Copy, Debug)]
@@ -207,6 +217,28 @@ impl<T: Scalar> Elementwise<T> for Silu {
     fn df(&self, z: T, _a: T) -> T {
         let s = sigmoid(z);
         s * (T::one() + z * (T::one() - s))
+    }
+}
+
+/// Hard sigmoid (Keras 3, PyTorch's `Hardsigmoid`): `f(z) = clamp(z/6 + 1/2, 0, 1)`;
+/// `f′ = 1/6` for `−3 < z < 3`, else 0.
+#[derive(Clone, Copy, Debug)]
+pub struct HardSigmoid;
+
+impl<T: Scalar> Elementwise<T> for HardSigmoid {
+    #[inline(always)]
+    fn f(&self, z: T) -> T {
+        let six = T::of(6.0);
+        (z / six + T::of(0.5)).max(T::zero()).min(T::one())
+    }
+    #[inline(always)]
+    fn df(&self, z: T, _a: T) -> T {
+        let three = T::of(3.0);
+        if z > -three && z < three {
+            T::one() / T::of(6.0)
+        } else {
+            T::zero()
+        }
     }
 }
 

@@ -12,6 +12,7 @@ kiln::model! {
         Dense(6, activation = softplus),
         Dense(6, activation = silu),
         Dense(6, activation = swish),
+        Dense(6, activation = hard_sigmoid),
         Activation(relu),
         Dense(4, activation = softmax),
     }
