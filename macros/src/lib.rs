@@ -2,6 +2,8 @@
 //! arguments and inferring every shape (`check`), then generate statically sized code
 //! (`codegen`). Layer kinds live in `layers`, one module each.
 
+#![warn(missing_docs)]
+
 mod activation;
 mod args;
 mod check;

@@ -49,6 +49,7 @@
 //! allocation) remain.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+#![warn(missing_docs)]
 
 extern crate alloc;
 

@@ -110,9 +110,14 @@ pub trait Workspace<T: Scalar> {
 
 /// What a loss reads and writes: the output, the logits (input of the output activation, or the
 /// output itself when that is linear) and the gradient buffer the backward pass starts from.
+/// Each is column-major `OUTPUT_SIZE × capacity` (sample after sample); a batch of `n` samples
+/// uses the first `OUTPUT_SIZE·n` values.
 pub struct LossViews<'a, T> {
+    /// The output activation's input `z` (the same values as `output` when it is linear).
     pub logits: &'a [T],
+    /// The model's output `a = act(z)`.
     pub output: &'a [T],
+    /// Where the loss writes `∂L/∂a` or `∂L/∂z` ([`GradAt`]), for the backward pass.
     pub output_grad: &'a mut [T],
 }
 

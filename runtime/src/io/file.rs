@@ -16,20 +16,30 @@ pub enum WeightsError {
     /// The file could not be read or written.
     #[error("{path}: {source}")]
     Io {
+        /// The file being read or written.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
     /// The bytes are not a valid safetensors file (truncated, corrupt header, bad offsets).
     #[error("{path}: not a valid safetensors file: {reason}")]
-    Corrupt { path: PathBuf, reason: String },
+    Corrupt {
+        /// The file read (for bytes, the `origin` given for them).
+        path: PathBuf,
+        /// What is wrong, and at which byte.
+        reason: String,
+    },
     /// A tensor the model needs is absent.
     #[error(
         "{path}: tensor `{tensor}` is missing (the model `{model}` needs it, reading {naming})"
     )]
     Missing {
+        /// The file read (for bytes, the `origin` given for them).
         path: PathBuf,
+        /// The model's type name ([`Model::NAME`]).
         model: &'static str,
+        /// The missing tensor's name in that naming: `0.weight`, `dense.kernel`, ...
         tensor: String,
         /// The naming the file was read with: "PyTorch nn.Sequential names", ...
         naming: &'static str,
@@ -37,9 +47,13 @@ pub enum WeightsError {
     /// The file holds a tensor the model does not have.
     #[error("{path}: tensor `{tensor}` does not belong to the model `{model}` (reading {naming}, the model's tensors are {known})")]
     Unexpected {
+        /// The file read (for bytes, the `origin` given for them).
         path: PathBuf,
+        /// The model's type name ([`Model::NAME`]).
         model: &'static str,
+        /// The file's tensor that matches none of the model's.
         tensor: String,
+        /// The naming the file was read with: "PyTorch nn.Sequential names", ...
         naming: &'static str,
         /// The model's tensor names in that naming (the first few).
         known: String,
@@ -48,33 +62,50 @@ pub enum WeightsError {
     /// matches two equally well.
     #[error("{path}: tensor `{tensor}` is named as in {other}, but the file's other tensors are named as in {naming}; a file must use one naming")]
     Mixed {
+        /// The file read (for bytes, the `origin` given for them).
         path: PathBuf,
+        /// The file's tensor named in the odd naming out (the first such, in name order).
         tensor: String,
+        /// The naming most of the file's tensors use, which it was read with.
         naming: &'static str,
+        /// The other naming, the one `tensor` fits.
         other: &'static str,
     },
     /// A tensor has the wrong shape.
     #[error("{path}: tensor `{tensor}` has shape {found:?}, but the model expects {expected:?}")]
     Shape {
+        /// The file read (for bytes, the `origin` given for them).
         path: PathBuf,
+        /// The tensor's name in the file.
         tensor: String,
+        /// The shape the model needs, in the file's layout (PyTorch's `[out, in]`, Keras'
+        /// `[in, out]`, ...).
         expected: Vec<usize>,
+        /// The shape the file gives it.
         found: Vec<usize>,
     },
     /// A tensor has the wrong element type.
     #[error("{path}: tensor `{tensor}` is {found}, but the model is {expected}")]
     Dtype {
+        /// The file read (for bytes, the `origin` given for them).
         path: PathBuf,
+        /// The tensor's name in the file.
         tensor: String,
+        /// The model's scalar type as a safetensors dtype: `"F32"` or `"F64"`.
         expected: &'static str,
+        /// The tensor's dtype in the file: `"F16"`, `"BF16"`, ...
         found: String,
     },
     /// A tensor holds NaN or an infinity (or PyTorch's two recurrent biases add up to one).
     #[error("{path}: tensor `{tensor}` holds a non-finite value ({value}) at element {index}")]
     NonFinite {
+        /// The file read (for bytes, the `origin` given for them).
         path: PathBuf,
+        /// The tensor's name in the file (`bias_ih_l0 + bias_hh_l0` for a sum of two biases).
         tensor: String,
+        /// The element's flat index, in the tensor's row-major order.
         index: usize,
+        /// The value: NaN or ±∞.
         value: f64,
     },
 }

@@ -169,45 +169,66 @@ pub enum ReadError {
     },
     /// The parameter buffer given has the wrong length for the model.
     ParamCount {
+        /// The model's type name ([`Model::NAME`]).
         model: &'static str,
+        /// The model's parameter count, `M::PARAM_COUNT`.
         expected: usize,
+        /// The length of the buffer given.
         found: usize,
     },
     /// A tensor the model needs is absent.
     Missing {
+        /// The model's type name ([`Model::NAME`]).
         model: &'static str,
+        /// The missing tensor's name in that naming: `0.weight`, `dense.kernel`, ...
         tensor: TensorName,
         /// The naming the file was read with: "PyTorch nn.Sequential names (`0.weight`)", ...
         naming: &'static str,
     },
     /// The file holds a tensor the model does not have.
     Unexpected {
+        /// The model's type name ([`Model::NAME`]).
         model: &'static str,
+        /// The file's tensor that matches none of the model's.
         tensor: TensorName,
+        /// The naming the file was read with: "PyTorch nn.Sequential names (`0.weight`)", ...
         naming: &'static str,
     },
     /// The file mixes two namings, or matches two equally well.
     Mixed {
+        /// The file's tensor named in the odd naming out (the first such, in name order).
         tensor: TensorName,
+        /// The naming most of the file's tensors use, which it was read with.
         naming: &'static str,
+        /// The other naming, the one `tensor` fits.
         other: &'static str,
     },
     /// A tensor has the wrong shape.
     Shape {
+        /// The tensor's name in the file.
         tensor: TensorName,
+        /// The shape the model needs, in the file's layout (PyTorch's `[out, in]`, Keras'
+        /// `[in, out]`, ...).
         expected: Dims,
+        /// The shape the file gives it.
         found: Dims,
     },
     /// A tensor has the wrong element type.
     Dtype {
+        /// The tensor's name in the file.
         tensor: TensorName,
+        /// The model's scalar type as a safetensors dtype: `"F32"` or `"F64"`.
         expected: &'static str,
+        /// The tensor's dtype in the file: `"F16"`, `"BF16"`, ...
         found: TensorName,
     },
     /// A tensor holds NaN or an infinity (or PyTorch's two recurrent biases add up to one).
     NonFinite {
+        /// The tensor's name in the file (`bias_ih_l0 + bias_hh_l0` for a sum of two biases).
         tensor: TensorName,
+        /// The element's flat index, in the tensor's row-major order.
         index: usize,
+        /// The value: NaN or ±∞.
         value: f64,
     },
 }

@@ -106,6 +106,8 @@ impl<T: Scalar> Elementwise<T> for Relu {
 /// `f(z) = z` for `z > 0`, else `α·z`; `f′ = 1` or `α`.
 #[derive(Clone, Copy, Debug)]
 pub struct LeakyRelu {
+    /// The slope `α` for `z ≤ 0` (`model!`'s default 0.3, as Keras' `LeakyReLU`; PyTorch's
+    /// `negative_slope`, default 0.01 there).
     pub alpha: f64,
 }
 
@@ -131,6 +133,8 @@ impl<T: Scalar> Elementwise<T> for LeakyRelu {
 /// `f(z) = z` for `z > 0`, else `α·(eᶻ − 1)`; `f′ = 1` or `a + α`.
 #[derive(Clone, Copy, Debug)]
 pub struct Elu {
+    /// The scale `α` of the negative branch, which tends to `−α` (`model!`'s default 1.0, as in
+    /// Keras and PyTorch).
     pub alpha: f64,
 }
 

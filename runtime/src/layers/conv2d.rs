@@ -25,22 +25,29 @@ use crate::Scalar;
 /// The sizes of one Conv2D layer, fixed at compile time by `model!`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Conv2dGeometry {
-    /// Input height, width and channels.
+    /// Input height, in pixels.
     pub in_h: usize,
+    /// Input width, in pixels.
     pub in_w: usize,
+    /// Input channels.
     pub in_c: usize,
-    /// Output height, width and channels (`filters`).
+    /// Output height: `⌊(in_h − kh)/sh⌋ + 1` for `valid`, `⌈in_h/sh⌉` for `same`.
     pub out_h: usize,
+    /// Output width: `⌊(in_w − kw)/sw⌋ + 1` for `valid`, `⌈in_w/sw⌉` for `same`.
     pub out_w: usize,
+    /// Output channels: the layer's `filters`.
     pub out_c: usize,
-    /// Kernel height and width.
+    /// Kernel height.
     pub kh: usize,
+    /// Kernel width.
     pub kw: usize,
-    /// Vertical and horizontal strides.
+    /// Vertical stride: rows between consecutive output rows' windows.
     pub sh: usize,
+    /// Horizontal stride: columns between consecutive output columns' windows.
     pub sw: usize,
-    /// Zero rows above and zero columns left of the input (`same` padding; 0 for `valid`).
+    /// Zero rows above the input (`⌊pad_total/2⌋` for `same`; 0 for `valid`).
     pub pad_top: usize,
+    /// Zero columns left of the input (`⌊pad_total/2⌋` for `same`; 0 for `valid`).
     pub pad_left: usize,
 }
 

@@ -9,7 +9,10 @@ use std::path::Path;
 /// Whether training goes on after a callback.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Control {
+    /// Go on to the next epoch.
     Continue,
+    /// End `fit` after this epoch (the other callbacks still run; Keras'
+    /// `model.stop_training = True`).
     Stop,
 }
 
@@ -66,7 +69,9 @@ impl<T, F: FnMut(&EpochLogs) -> Control> Callback<T> for F {
 /// Whether a smaller or a larger monitored value is better.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Goal {
+    /// Lower is better: losses, errors (Keras' `mode = "min"`).
     Minimize,
+    /// Higher is better: accuracies (Keras' `mode = "max"`).
     Maximize,
 }
 

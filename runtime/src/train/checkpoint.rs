@@ -86,19 +86,34 @@ pub enum CheckpointError {
     /// The file could not be read or written.
     #[error("{path}: {source}")]
     Io {
+        /// The checkpoint file being read or written.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
     /// The bytes are not a valid safetensors file, or a checkpoint field is unreadable.
     #[error("{path}: corrupt checkpoint: {reason}")]
-    Corrupt { path: PathBuf, reason: String },
+    Corrupt {
+        /// The checkpoint file (for bytes, the `origin` given for them).
+        path: PathBuf,
+        /// What is wrong: the safetensors error, or the metadata field and its bad value.
+        reason: String,
+    },
     /// A valid safetensors file without training state, e.g. a weight file.
     #[error("{path}: not a kiln checkpoint (no `checkpoint.version` metadata); a weight file loads with `kiln::io::load_into`")]
-    NotACheckpoint { path: PathBuf },
+    NotACheckpoint {
+        /// The checkpoint file (for bytes, the `origin` given for them).
+        path: PathBuf,
+    },
     /// A checkpoint of a format version this kiln does not read.
     #[error("{path}: checkpoint format version `{found}` is not supported (this kiln reads version {VERSION})")]
-    Version { path: PathBuf, found: String },
+    Version {
+        /// The checkpoint file (for bytes, the `origin` given for them).
+        path: PathBuf,
+        /// The file's `checkpoint.version` metadata.
+        found: String,
+    },
     /// The model's parameters in the checkpoint do not fit the model (missing, extra,
     /// misshapen, wrongly typed or non-finite tensor).
     #[error(transparent)]
@@ -106,46 +121,75 @@ pub enum CheckpointError {
     /// The checkpoint was written by a different kind of optimizer.
     #[error("{path}: the checkpoint holds the state of a `{found}` optimizer, but the trainer's optimizer is `{expected}`")]
     WrongOptimizer {
+        /// The checkpoint file (for bytes, the `origin` given for them).
         path: PathBuf,
+        /// The trainer's optimizer, by its Keras-style name ([`Optimizer::name`]): `"adam"`.
         expected: &'static str,
+        /// The optimizer the checkpoint was written with (its `checkpoint.optimizer` metadata).
         found: String,
     },
     /// The optimizer's state buffers do not fit the optimizer (one it needs with its current
     /// hyper-parameters is missing, or one it does not use is present).
     #[error("{path}: {source}")]
     OptimizerState {
+        /// The checkpoint file (for bytes, the `origin` given for them).
         path: PathBuf,
+        /// Which buffer is missing or unexpected.
         #[source]
         source: StateError,
     },
     /// A tensor the checkpoint needs is absent.
     #[error("{path}: tensor `{tensor}` is missing")]
-    MissingTensor { path: PathBuf, tensor: &'static str },
+    MissingTensor {
+        /// The checkpoint file (for bytes, the `origin` given for them).
+        path: PathBuf,
+        /// The tensor's name: `fit/shuffle_rng`, `fit/order` or `fit/dropout_rng`.
+        tensor: &'static str,
+    },
     /// A tensor under a reserved prefix that no checkpoint holds.
     #[error("{path}: tensor `{tensor}` is not part of a checkpoint")]
-    UnexpectedTensor { path: PathBuf, tensor: String },
+    UnexpectedTensor {
+        /// The checkpoint file (for bytes, the `origin` given for them).
+        path: PathBuf,
+        /// The tensor's name, under `fit/`.
+        tensor: String,
+    },
     /// A tensor has the wrong shape.
     #[error("{path}: tensor `{tensor}` has shape {found:?}, but {expected:?} is expected")]
     Shape {
+        /// The checkpoint file (for bytes, the `origin` given for them).
         path: PathBuf,
+        /// The tensor's name: an optimizer buffer (`optimizer/exp_avg`) or a `fit/` tensor.
         tensor: String,
+        /// The shape it must have: `[PARAM_COUNT]` for an optimizer buffer, `[4]` for the
+        /// shuffling stream, `[streams, 4]` for the dropout streams, `[samples]` for `fit/order`.
         expected: Vec<usize>,
+        /// The shape the file gives it.
         found: Vec<usize>,
     },
     /// A tensor has the wrong element type.
     #[error("{path}: tensor `{tensor}` is {found}, but {expected} is expected")]
     Dtype {
+        /// The checkpoint file (for bytes, the `origin` given for them).
         path: PathBuf,
+        /// The tensor's name: an optimizer buffer (`optimizer/exp_avg`) or a `fit/` tensor.
         tensor: String,
+        /// The dtype it must have: the model's (`"F32"`, `"F64"`) for an optimizer buffer,
+        /// `"U64"` for a random stream, `"U32 or U64"` for `fit/order`.
         expected: &'static str,
+        /// The tensor's dtype in the file.
         found: String,
     },
     /// An optimizer buffer holds NaN or an infinity.
     #[error("{path}: tensor `{tensor}` holds a non-finite value ({value}) at element {index}")]
     NonFinite {
+        /// The checkpoint file (for bytes, the `origin` given for them).
         path: PathBuf,
+        /// The optimizer buffer's name (`optimizer/exp_avg`).
         tensor: String,
+        /// The element's index in the buffer (the parameter's index in the model's layout).
         index: usize,
+        /// The value: NaN or ±∞.
         value: f64,
     },
 }

@@ -135,26 +135,40 @@ impl<'a, T, Y> Fit<'a, T, Y> {
             ..Default::default()
         }
     }
+    /// Samples per gradient step (default 32, Keras' `batch_size`); must be at least 1. A batch
+    /// larger than the training set trains on all of it at once.
     pub fn batch_size(mut self, batch_size: usize) -> Self {
         self.batch_size = batch_size;
         self
     }
+    /// Whether to reshuffle the training samples before each epoch (default `true`); `false`
+    /// keeps the order as it is (the identity, or where an earlier `fit` left it).
     pub fn shuffle(mut self, shuffle: bool) -> Self {
         self.shuffle = shuffle;
         self
     }
+    /// Seeds shuffling and dropout: same seed, same data, same result. Default: no seed, which
+    /// continues the trainer's streams (from seed 0 on the first `fit`). A seed other than the
+    /// one the streams started from restarts them; the same one continues them.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
         self
     }
+    /// Data to evaluate after each epoch, `x` and targets `y` laid out like the training data
+    /// (default none; Keras' `validation_data`). It is evaluated instead of a `validation_split`
+    /// hold-out, whose samples are still left out of training.
     pub fn validation_data(mut self, x: &'a [T], y: &'a [Y]) -> Self {
         self.validation_data = Some((x, y));
         self
     }
+    /// Holds out the last `fraction` of the training samples (taken before shuffling) and
+    /// evaluates them after each epoch (default 0: no hold-out; Keras' `validation_split`). Must
+    /// lie in `[0, 1)`.
     pub fn validation_split(mut self, fraction: f64) -> Self {
         self.validation_split = fraction;
         self
     }
+    /// What to print (default [`Verbosity::Bar`], a progress bar per epoch; Keras' `verbose`).
     pub fn verbosity(mut self, verbosity: Verbosity) -> Self {
         self.verbosity = verbosity;
         self
@@ -163,6 +177,8 @@ impl<'a, T, Y> Fit<'a, T, Y> {
     pub fn quiet(self) -> Self {
         self.verbosity(Verbosity::Quiet)
     }
+    /// Adds a callback run after each epoch, after those already added (default none; Keras'
+    /// `callbacks`). A closure `FnMut(&EpochLogs) -> Control` is one.
     pub fn callback(mut self, callback: &'a mut dyn Callback<T>) -> Self {
         self.callbacks.push(callback);
         self
@@ -172,7 +188,9 @@ impl<'a, T, Y> Fit<'a, T, Y> {
 /// Loss and metrics over a dataset, from [`Trainer::evaluate`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct Evaluation {
+    /// Mean loss over the dataset's samples.
     pub loss: f64,
+    /// Metrics, `(name, value)`, in the order they were added to the trainer.
     pub metrics: Vec<(&'static str, f64)>,
 }
 
@@ -240,22 +258,28 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
         self
     }
 
+    /// The model being trained.
     pub fn model(&self) -> &M {
         &self.model
     }
 
+    /// The model being trained, mutable (e.g. to set or load its parameters between `fit`s).
     pub fn model_mut(&mut self) -> &mut M {
         &mut self.model
     }
 
+    /// The trained model, for inference; the optimizer and training state are dropped.
     pub fn into_model(self) -> M {
         self.model
     }
 
+    /// The optimizer, with its state and current learning rate.
     pub fn optimizer(&self) -> &O {
         &self.optimizer
     }
 
+    /// The optimizer, mutable (e.g. to set its learning rate; a [`schedule`](Trainer::schedule)
+    /// sets it again at the start of each epoch).
     pub fn optimizer_mut(&mut self) -> &mut O {
         &mut self.optimizer
     }
