@@ -335,6 +335,26 @@ fn validation_split_holds_out_the_last_samples() {
 }
 
 #[test]
+fn validation_data_overrides_validation_split_as_in_keras() {
+    let (x, y, xv, yv) = iris();
+    let fit = |options: Fit<'_, f32, u32>| {
+        let mut trainer = IrisNet::new(0)
+            .compile(Adam::default(), SparseCategoricalCrossentropy::default())
+            .metric(Accuracy::default());
+        trainer.fit(&x, &y, options.quiet()).unwrap();
+        trainer.model().params().to_vec()
+    };
+    let with_both = fit(Fit::epochs(2)
+        .validation_split(0.25)
+        .validation_data(&xv, &yv));
+    let data_only = fit(Fit::epochs(2).validation_data(&xv, &yv));
+    assert_eq!(
+        with_both, data_only,
+        "every sample trains when validation_data is given"
+    );
+}
+
+#[test]
 fn schedules_set_each_epochs_learning_rate() {
     use kiln::optim::StepDecay;
     let (x, y, _, _) = iris();

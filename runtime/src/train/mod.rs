@@ -155,8 +155,8 @@ impl<'a, T, Y> Fit<'a, T, Y> {
         self
     }
     /// Data to evaluate after each epoch, `x` and targets `y` laid out like the training data
-    /// (default none; Keras' `validation_data`). It is evaluated instead of a `validation_split`
-    /// hold-out, whose samples are still left out of training.
+    /// (default none; Keras' `validation_data`). As in Keras it overrides `validation_split`:
+    /// nothing is held out of training then.
     pub fn validation_data(mut self, x: &'a [T], y: &'a [Y]) -> Self {
         self.validation_data = Some((x, y));
         self
@@ -388,8 +388,13 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
         }
         let total = self.check_data(x, y, "training")?;
         let per_sample = self.loss.targets_per_sample(M::OUTPUT_SIZE);
-        // Keras holds out the *last* samples, before any shuffling.
-        let held_out = (total as f64 * options.validation_split) as usize;
+        // Keras holds out the *last* samples, before any shuffling; `validation_data` overrides
+        // the split (every sample trains), as in Keras.
+        let held_out = if options.validation_data.is_some() {
+            0
+        } else {
+            (total as f64 * options.validation_split) as usize
+        };
         let n = total - held_out;
         let (x, x_val) = x.split_at(n * M::INPUT_SIZE);
         let (y, y_val) = y.split_at(n * per_sample);
