@@ -20,6 +20,7 @@
 //! row or column goes to the bottom or right). The macro computes this; the kernels receive the
 //! resolved [`Conv2dGeometry`].
 
+use super::dense;
 use crate::Scalar;
 
 /// The sizes of one Conv2D layer, fixed at compile time by `model!`.
@@ -308,10 +309,7 @@ pub fn predict<T: Scalar, const I: usize, const O: usize>(
     let f = g.out_c;
     let w = &w[..g.kernel_size()];
     for (position, out) in y.chunks_exact_mut(f).enumerate() {
-        match b {
-            Some(b) => out.copy_from_slice(&b[..f]),
-            None => out.fill(T::default()),
-        }
+        dense::start_at_bias(out, b);
         let (oy, ox) = (position / g.out_w, position % g.out_w);
         for_each_run(g, oy, ox, |at, from, len| {
             for (taps, &xv) in w[at * f..(at + len) * f]

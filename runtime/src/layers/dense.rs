@@ -118,11 +118,18 @@ pub fn predict_slice<T: Scalar, const I: usize, const O: usize>(
     y: &mut [T],
 ) {
     let y = &mut y[..O];
-    match b {
-        Some(b) => y.copy_from_slice(&b[..O]),
-        None => y.fill(T::default()),
-    }
+    start_at_bias(y, b);
     matvec(O, I, w, x, y);
+}
+
+/// Sets `z` to the bias `b` (its first `z.len()` values), or to zero without one: where a
+/// single sample's product starts accumulating.
+#[inline(always)]
+pub fn start_at_bias<T: Scalar>(z: &mut [T], b: Option<&[T]>) {
+    match b {
+        Some(b) => z.copy_from_slice(&b[..z.len()]),
+        None => z.fill(T::zero()),
+    }
 }
 
 /// `y += W·x` for one vector and a column-major `rows × cols` matrix `W`. Inlined: with sizes

@@ -99,10 +99,7 @@ fn recur<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const U: usize>(
 ) {
     let g3 = 3 * U;
     // q_z and q_r go straight into a (the gates need only the sums); q_h apart.
-    match bias {
-        Some(b) => q_h.copy_from_slice(&b[g3 + 2 * U..2 * g3]),
-        None => q_h.fill(T::zero()),
-    }
+    dense::start_at_bias(q_h, bias.map(|b| &b[g3 + 2 * U..2 * g3]));
     if let Some(b) = bias {
         for (v, bb) in a[..2 * U].iter_mut().zip(&b[g3..g3 + 2 * U]) {
             *v += *bb;
@@ -168,10 +165,7 @@ pub fn step<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const F: usize, con
             let g3 = 3 * U;
             let (a, rest) = gates[..7 * U].split_at_mut(g3);
             let (q_h, pre) = rest.split_at_mut(U);
-            match bias {
-                Some(b) => a.copy_from_slice(&b[..g3]),
-                None => a.fill(T::zero()),
-            }
+            dense::start_at_bias(a, bias);
             dense::matvec(g3, F, kernel, x, a);
             let mut previous = [T::zero(); U];
             previous.copy_from_slice(&h[..U]);

@@ -128,10 +128,7 @@ pub fn step<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const F: usize, con
         #[inline(always)]
         || {
             let g4 = 4 * U;
-            match bias {
-                Some(b) => gates[..g4].copy_from_slice(&b[..g4]),
-                None => gates[..g4].fill(T::zero()),
-            }
+            dense::start_at_bias(&mut gates[..g4], bias);
             dense::matvec(g4, F, kernel, x, gates);
             dense::matvec(g4, U, recurrent, h, gates);
             cell::<T, A, G, U>(act, gate, gates, c, h);

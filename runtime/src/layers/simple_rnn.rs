@@ -68,10 +68,7 @@ pub fn step<T: Scalar, A: Elementwise<T>, const F: usize, const U: usize>(
         #[inline(always)]
         || {
             let z = &mut z[..U];
-            match bias {
-                Some(b) => z.copy_from_slice(&b[..U]),
-                None => z.fill(T::zero()),
-            }
+            dense::start_at_bias(z, bias);
             dense::matvec(U, F, kernel, x, z);
             dense::matvec(U, U, recurrent, h, z);
             for (hk, zk) in h[..U].iter_mut().zip(z.iter()) {
