@@ -142,34 +142,15 @@ impl LayerSpec for Dense {
     }
 
     fn predict(&self, cx: &Cx) -> TokenStream {
-        let Shape::Sequence { t, f } = cx.layer.input else {
-            return self.predict_one(cx);
-        };
-        let o = self.units;
-        let (x, y) = (cx.predict_in(), cx.predict_out());
-        let w = cx.param_slice("kernel");
-        let b = self.bias(cx);
-        let act = self.activation.runtime();
-        let buf = cx.predict_buffer();
-        let activation = if self.activation.is_linear() {
-            TokenStream::new()
-        } else {
-            quote!(::kiln::__private::act::Activation::<T>::apply(&#act, ys, #o);)
-        };
-        let len = t * o;
-        quote! {
-            let mut #buf = [T::default(); #len];
-            for (xs, ys) in #x.chunks_exact(#f).zip(#buf.chunks_exact_mut(#o)) {
-                ::kiln::__private::dense::predict_slice::<T, #f, #o>(#w, #b, xs, ys);
-                #activation
-            }
-            let #y = &#buf;
+        match cx.layer.input {
+            Shape::Sequence { t, f } => self.predict_steps(cx, t, f),
+            _ => self.predict_steps(cx, 1, cx.input_size()),
         }
     }
 
     fn step(&self, cx: &Cx) -> Option<TokenStream> {
         // One time step of a sequence is a vector.
-        Some(self.predict_one(cx))
+        Some(self.predict_steps(cx, 1, cx.input_size()))
     }
 
     fn logits(&self, cx: &Cx) -> Option<TokenStream> {
@@ -181,23 +162,38 @@ impl LayerSpec for Dense {
 }
 
 impl Dense {
-    /// Single-sample inference on a vector (or, in `step` code, one time step).
-    fn predict_one(&self, cx: &Cx) -> TokenStream {
-        let (i, o) = (cx.input_size(), self.units);
+    /// Single-sample inference on `steps` time steps of `i` values each (one step: a vector, or
+    /// one step of a sequence in `step` code), on the stack.
+    fn predict_steps(&self, cx: &Cx, steps: usize, i: usize) -> TokenStream {
+        let o = self.units;
         let (x, y) = (cx.predict_in(), cx.predict_out());
         let w = cx.param_slice("kernel");
         let b = self.bias(cx);
-        let act = self.activation.runtime();
         let buf = cx.predict_buffer();
-        let activation = if self.activation.is_linear() {
-            TokenStream::new()
-        } else {
-            quote!(::kiln::__private::act::Activation::<T>::apply(&#act, &mut #buf[..], #o);)
+        let activate = |out: TokenStream| {
+            let act = self.activation.runtime();
+            (!self.activation.is_linear())
+                .then(|| quote!(::kiln::__private::act::Activation::<T>::apply(&#act, #out, #o);))
         };
+        let body = if steps == 1 {
+            let activation = activate(quote!(&mut #buf[..]));
+            quote! {
+                ::kiln::__private::dense::predict::<T, #i, #o>(#w, #b, #x, &mut #buf);
+                #activation
+            }
+        } else {
+            let activation = activate(quote!(ys));
+            quote! {
+                for (xs, ys) in #x.chunks_exact(#i).zip(#buf.chunks_exact_mut(#o)) {
+                    ::kiln::__private::dense::predict_slice::<T, #i, #o>(#w, #b, xs, ys);
+                    #activation
+                }
+            }
+        };
+        let len = steps * o;
         quote! {
-            let mut #buf = [T::default(); #o];
-            ::kiln::__private::dense::predict::<T, #i, #o>(#w, #b, #x, &mut #buf);
-            #activation
+            let mut #buf = [T::default(); #len];
+            #body
             let #y = &#buf;
         }
     }

@@ -14,7 +14,7 @@
 //! recurrent-side `∂L/∂q`.
 
 use super::activation::Elementwise;
-use super::{dense, wide, write_states};
+use super::{add_recurrent_kernel_grad, dense, state_grad, wide, write_states};
 use crate::Scalar;
 
 /// Forward over `n` samples; `y` gets the last hidden state (`U` per sample) or, with
@@ -222,13 +222,7 @@ pub fn backward<
                 let hs = &h[j * U * S..(j + 1) * U * S];
                 dh_next.fill(T::zero());
                 for s in (0..S).rev() {
-                    let dy = if sequences {
-                        Some(&grad_y[(j * S + s) * U..(j * S + s + 1) * U])
-                    } else if s == S - 1 {
-                        Some(&grad_y[j * U..(j + 1) * U])
-                    } else {
-                        None
-                    };
+                    let dy = state_grad(grad_y, j, s, S, U, sequences);
                     let a = &mut zs[s * g3..(s + 1) * g3];
                     let d = &mut ds[s * g3..(s + 1) * g3];
                     for k in 0..U {
@@ -256,17 +250,7 @@ pub fn backward<
                     T::gemm_tn(U, 1, g3, recurrent, d, dh_next, true);
                 }
                 // ∂L/∂R += Σₛ₌₁ δqₛ·hₛ₋₁ᵀ.
-                if S > 1 {
-                    T::gemm_nt(
-                        g3,
-                        U,
-                        S - 1,
-                        &ds[g3..],
-                        &hs[..U * (S - 1)],
-                        grad_recurrent,
-                        true,
-                    );
-                }
+                add_recurrent_kernel_grad(g3, U, S, ds, hs, grad_recurrent);
             }
             dense::affine_backward(g3, S * n, F, kernel, x, gates, grad_kernel, None, grad_x);
             if let Some(grad_b) = grad_bias {

@@ -13,7 +13,7 @@
 //! (`U × S` each); backward walks the steps in reverse and turns `gates` into `∂L/∂z` in place.
 
 use super::activation::Elementwise;
-use super::{dense, wide, write_states};
+use super::{add_recurrent_kernel_grad, dense, state_grad, wide, write_states};
 use crate::Scalar;
 
 /// Forward over `n` samples. `gates` and `pre` (kept for backward; `None` for inference) hold
@@ -183,13 +183,7 @@ pub fn backward<
                 dh_next.fill(T::zero());
                 dc_next.fill(T::zero());
                 for s in (0..S).rev() {
-                    let dy = if sequences {
-                        Some(&grad_y[(j * S + s) * U..(j * S + s + 1) * U])
-                    } else if s == S - 1 {
-                        Some(&grad_y[j * U..(j + 1) * U])
-                    } else {
-                        None
-                    };
+                    let dy = state_grad(grad_y, j, s, S, U, sequences);
                     let z = &mut zs[s * g4..(s + 1) * g4];
                     let p = &pre[(j * S + s) * g4..(j * S + s + 1) * g4];
                     for k in 0..U {
@@ -213,17 +207,7 @@ pub fn backward<
                     dense::matvec_transposed(g4, U, recurrent, z, dh_next);
                 }
                 // ∂L/∂R += Σₛ₌₁ δₛ·hₛ₋₁ᵀ.
-                if S > 1 {
-                    T::gemm_nt(
-                        g4,
-                        U,
-                        S - 1,
-                        &zs[g4..],
-                        &hs[..U * (S - 1)],
-                        grad_recurrent,
-                        true,
-                    );
-                }
+                add_recurrent_kernel_grad(g4, U, S, zs, hs, grad_recurrent);
             }
             dense::affine_backward(
                 g4,

@@ -7,7 +7,7 @@
 //! per sample each), and backward turns the latter into `∂L/∂z` in place.
 
 use super::activation::Elementwise;
-use super::{dense, wide, write_states};
+use super::{add_recurrent_kernel_grad, dense, state_grad, wide, write_states};
 use crate::Scalar;
 
 /// Forward over `n` samples: `h` and `pre` hold `U·S` scalars per sample (the states and their
@@ -112,13 +112,7 @@ pub fn backward<T: Scalar, A: Elementwise<T>, const S: usize, const F: usize, co
                 let hs = &h[j * U * S..(j + 1) * U * S];
                 dh_next.fill(T::zero());
                 for s in (0..S).rev() {
-                    let dy = if sequences {
-                        Some(&grad_y[(j * S + s) * U..(j * S + s + 1) * U])
-                    } else if s == S - 1 {
-                        Some(&grad_y[j * U..(j + 1) * U])
-                    } else {
-                        None
-                    };
+                    let dy = state_grad(grad_y, j, s, S, U, sequences);
                     let d = &mut ds[s * U..(s + 1) * U];
                     for k in 0..U {
                         let dh = dh_next[k] + dy.map_or(T::zero(), |g| g[k]);
@@ -129,17 +123,7 @@ pub fn backward<T: Scalar, A: Elementwise<T>, const S: usize, const F: usize, co
                     dense::matvec_transposed(U, U, recurrent, d, dh_next);
                 }
                 // ∂L/∂R += Σₛ₌₁ δₛ·hₛ₋₁ᵀ.
-                if S > 1 {
-                    T::gemm_nt(
-                        U,
-                        U,
-                        S - 1,
-                        &ds[U..],
-                        &hs[..U * (S - 1)],
-                        grad_recurrent,
-                        true,
-                    );
-                }
+                add_recurrent_kernel_grad(U, U, S, ds, hs, grad_recurrent);
             }
             dense::affine_backward(
                 U,
