@@ -3,11 +3,25 @@
 //! `TRYBUILD=overwrite cargo test --test ui` and review the diff). The toolchain is pinned in
 //! `rust-toolchain.toml`, because rustc's wording drifts between versions.
 
+/// `tests/ui/pass/` must compile; every other folder of `tests/ui/` is a category of
+/// compile errors, picked up without a list to edit.
 #[test]
 fn ui() {
     let t = trybuild::TestCases::new();
     t.pass("tests/ui/pass/*.rs");
-    for category in ["layers", "arguments", "shapes", "types"] {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui");
+    let mut categories: Vec<String> = std::fs::read_dir(&root)
+        .expect("tests/ui")
+        .map(|entry| entry.expect("a folder entry").path())
+        .filter(|path| path.is_dir() && !path.ends_with("pass"))
+        .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    categories.sort();
+    assert!(
+        categories.len() >= 4,
+        "the compile-fail folders: {categories:?}"
+    );
+    for category in categories {
         t.compile_fail(format!("tests/ui/{category}/*.rs"));
     }
 }

@@ -243,10 +243,10 @@ fn param_infos_describe_the_pytorch_tensors() {
         let mut listed = Vec::new();
         for layer in M::LAYERS {
             for p in layer.params {
-                for name in p.torch_names {
+                for tensor in p.torch {
                     listed.push((
-                        format!("{}.{name}", layer.torch_index),
-                        p.torch_shape.to_vec(),
+                        format!("{}.{}", layer.torch_index, tensor.name),
+                        tensor.shape.to_vec(),
                     ));
                 }
             }

@@ -105,21 +105,23 @@ impl Activation {
         *self == Activation::Linear
     }
 
-    /// The runtime value implementing it: `::kiln::__private::act::Relu`.
+    /// The runtime value implementing it: `::kiln::__private::activation::Relu`.
     pub fn runtime(&self) -> TokenStream {
         match *self {
-            Activation::Linear => quote!(::kiln::__private::act::Linear),
-            Activation::Relu => quote!(::kiln::__private::act::Relu),
+            Activation::Linear => quote!(::kiln::__private::activation::Linear),
+            Activation::Relu => quote!(::kiln::__private::activation::Relu),
             Activation::LeakyRelu { alpha } => {
-                quote!(::kiln::__private::act::LeakyRelu { alpha: #alpha })
+                quote!(::kiln::__private::activation::LeakyRelu { alpha: #alpha })
             }
-            Activation::Elu { alpha } => quote!(::kiln::__private::act::Elu { alpha: #alpha }),
-            Activation::Sigmoid => quote!(::kiln::__private::act::Sigmoid),
-            Activation::Tanh => quote!(::kiln::__private::act::Tanh),
-            Activation::Softmax => quote!(::kiln::__private::act::Softmax),
-            Activation::Softplus => quote!(::kiln::__private::act::Softplus),
-            Activation::Silu => quote!(::kiln::__private::act::Silu),
-            Activation::HardSigmoid => quote!(::kiln::__private::act::HardSigmoid),
+            Activation::Elu { alpha } => {
+                quote!(::kiln::__private::activation::Elu { alpha: #alpha })
+            }
+            Activation::Sigmoid => quote!(::kiln::__private::activation::Sigmoid),
+            Activation::Tanh => quote!(::kiln::__private::activation::Tanh),
+            Activation::Softmax => quote!(::kiln::__private::activation::Softmax),
+            Activation::Softplus => quote!(::kiln::__private::activation::Softplus),
+            Activation::Silu => quote!(::kiln::__private::activation::Silu),
+            Activation::HardSigmoid => quote!(::kiln::__private::activation::HardSigmoid),
         }
     }
 

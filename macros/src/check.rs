@@ -3,9 +3,10 @@
 
 use crate::args;
 use crate::ctxt::Ctxt;
-use crate::ir::{Layer, Model, Shape};
-use crate::layers::REGISTRY;
+use crate::ir::{Layer, Model};
+use crate::layers::{LayerSpec, REGISTRY};
 use crate::parse::{Call, ModelDecl, Value};
+use crate::shape::{Shape, TorchOrder};
 use crate::suggest::did_you_mean;
 use std::collections::HashMap;
 
@@ -50,6 +51,7 @@ pub fn check(decl: ModelDecl) -> syn::Result<Model> {
     let mut shape = input.clone();
     let mut counts: HashMap<&str, usize> = HashMap::new();
     let mut offset = 0;
+    let mut torch_order = TorchOrder::Kiln;
     for (call, spec) in specs {
         let output = spec.output_shape(&shape, call)?;
         if output.size() == 0 {
@@ -77,7 +79,8 @@ pub fn check(decl: ModelDecl) -> syn::Result<Model> {
                 "two layers are named `{layer_name}`; layer names must be unique"
             )));
         }
-        let mut params = spec.params(&shape, &output);
+        let mut params = spec.params(&shape, &output, torch_order);
+        torch_order = spec.torch_order(&shape, torch_order);
         for p in &mut params {
             p.offset = offset;
             offset += p.len();
@@ -100,26 +103,23 @@ pub fn check(decl: ModelDecl) -> syn::Result<Model> {
     })
 }
 
-fn resolve(call: &Call) -> syn::Result<Box<dyn crate::layers::LayerSpec>> {
+fn resolve(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
     let name = call.name.to_string();
     if name == "Input" {
         return Err(call.error("`Input(...)` may appear only once, as the first entry of a model"));
     }
-    match REGISTRY.iter().find(|(n, _)| *n == name) {
-        Some((_, parse)) => parse(call),
-        None => Err(syn::Error::new(
-            call.name.span(),
-            format!(
-                "unknown layer `{name}`{}; kiln knows {}",
-                did_you_mean(&name, REGISTRY.iter().map(|(n, _)| *n)),
-                REGISTRY
-                    .iter()
-                    .map(|(n, _)| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )),
+    if let Some(kind) = REGISTRY.iter().find(|k| k.name == name) {
+        return (kind.parse)(call);
     }
+    // A close name is the likely fix; otherwise the whole vocabulary.
+    let suggestion = did_you_mean(&name, REGISTRY.iter().map(|k| k.name));
+    let message = if suggestion.is_empty() {
+        let known: Vec<String> = REGISTRY.iter().map(|k| format!("`{}`", k.name)).collect();
+        format!("unknown layer `{name}`; kiln knows {}", known.join(", "))
+    } else {
+        format!("unknown layer `{name}`{suggestion}")
+    };
+    Err(syn::Error::new(call.name.span(), message))
 }
 
 /// `Input(784)`, `Input(28, 28, 1)`, `Input(shape = [10, 1])`.

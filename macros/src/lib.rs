@@ -11,7 +11,10 @@ mod codegen;
 mod ctxt;
 mod ir;
 mod layers;
+mod names;
+mod param;
 mod parse;
+mod shape;
 mod suggest;
 
 use proc_macro::TokenStream;
@@ -38,27 +41,35 @@ use proc_macro::TokenStream;
 /// | entry | arguments | shape rule |
 /// |---|---|---|
 /// | `Input(d…)` / `Input(shape = [d…])` | 1 dim: vector, 2: `[timesteps, features]`, 3: `[height, width, channels]` | first entry, once |
-/// | `Dense(units, activation = linear, use_bias = true, name)` | `units > 0` | `[in] → [units]` |
-/// | `Activation(activation, name)` | an activation | `[s] → [s]` (softmax: vectors only) |
-/// | `Dropout(rate, name)` | `0 ≤ rate < 1`; active in training only, inverted scaling | `[s] → [s]` |
-/// | `Flatten(name)` | — | `[h, w, c] → [h·w·c]`, channels-last order |
-/// | `Conv2D(filters, kernel_size, strides = 1, padding = valid, activation = linear, use_bias = true, name)` | sizes an int or a pair; `valid` or `same` (TF padding) | `[h, w, c] → [h′, w′, filters]` |
-/// | `MaxPooling2D` / `AveragePooling2D(pool_size = 2, strides = pool_size, padding = valid, name)` | aliases `MaxPool2D`, `AvgPool2D` | `[h, w, c] → [h′, w′, c]` |
-/// | `GlobalMaxPooling2D(name)`, `GlobalAveragePooling2D(name)` | — | `[h, w, c] → [c]` |
-/// | `LSTM(units, activation = tanh, recurrent_activation = sigmoid, use_bias = true, return_sequences = false, name)` | default activations only; gates `i, f, c, o`; zero initial state | `[t, f] → [units]`, or `[t, units]` with `return_sequences = true` |
-/// | `SimpleRNN(units, activation = tanh, use_bias = true, return_sequences = false, name)` | `tanh` only | as `LSTM` |
-/// | `GRU(units, activation = tanh, recurrent_activation = sigmoid, use_bias = true, return_sequences = false, reset_after = true, name)` | default activations, `reset_after = true` only; gates `z, r, h`; `bias` `[2, 3·units]` | as `LSTM` |
+/// | `Dense` | `units`, `activation = linear`, `use_bias = true`, `name` | `[in] → [units]`; on a sequence each step alike, `[t, f] → [t, units]` |
+/// | `Activation` | `activation`, `name` | `[s] → [s]` (softmax: vectors only) |
+/// | `Dropout` | `rate` in `[0, 1)`, `name`; training only, inverted scaling | `[s] → [s]` |
+/// | `Flatten` | `name` | `[h, w, c] → [h·w·c]`, channels-last order |
+/// | `Conv2D` | `filters`, `kernel_size`, `strides = 1`, `padding = valid` (or `same`, TF padding), `activation = linear`, `use_bias = true`, `name`; sizes an int or a pair | `[h, w, c] → [h′, w′, filters]` |
+/// | `MaxPooling2D` (`MaxPool2D`), `AveragePooling2D` (`AvgPool2D`) | `pool_size = 2`, `strides = pool_size`, `padding = valid`, `name` | `[h, w, c] → [h′, w′, c]` |
+/// | `GlobalMaxPooling2D`, `GlobalAveragePooling2D` | `name` | `[h, w, c] → [c]` |
+/// | `LSTM` | `units`, `activation = tanh`, `recurrent_activation = sigmoid` (any element-wise activation), `use_bias = true`, `return_sequences = false`, `name`; gates `i, f, c, o`; zero initial state | `[t, f] → [units]`, or `[t, units]` with `return_sequences = true` |
+/// | `SimpleRNN` | `units`, `activation = tanh` (any element-wise activation), `use_bias = true`, `return_sequences = false`, `name` | as `LSTM` |
+/// | `GRU` | `units`, `activation = tanh`, `recurrent_activation = sigmoid` (any element-wise activation), `use_bias = true`, `return_sequences = false`, `reset_after = true` (only), `name`; gates `z, r, h`; `bias` `[2, 3·units]` | as `LSTM` |
 ///
 /// Activations: `linear`, `relu`, `leaky_relu(alpha = 0.3)`, `elu(alpha = 1.0)`, `sigmoid`,
-/// `tanh`, `softmax`, `softplus`, `silu` (alias `swish`).
+/// `tanh`, `softmax`, `softplus`, `silu` (alias `swish`), `hard_sigmoid`.
 ///
 /// For `pub struct Mlp` the macro generates `Mlp<T: Scalar = f32>` (parameters, one heap
 /// buffer, Keras initialisation), `MlpWorkspace<T>` (every activation and gradient buffer of a
 /// batch, allocated once), the constants `INPUT_SHAPE`, `INPUT_SIZE`, `OUTPUT_SIZE`,
-/// `PARAM_COUNT`, `LAYERS`, `SUMMARY`, the methods `new(seed)` (f32) / `seeded(seed)`, `predict`,
-/// `workspace`, `forward_batch`, `backward_batch`, `summary`, `param`, and `kiln::Model`.
+/// `PARAM_COUNT`, `LAYERS`, `SUMMARY`, the methods `new(seed)` (f32) / `seeded(seed)`,
+/// `predict(&x)` and `predict_with(&params, &x)` (one sample on the stack, the second over
+/// borrowed parameters), `workspace`, `forward_batch`, `backward_batch`, `summary`, `param`, and
+/// `kiln::Model`. A model over sequences whose layers can run one time step at a time also gets
+/// `MlpState<T>` and `step(&mut state, &x)` / `step_with(&params, &mut state, &x)`: one time
+/// step in, the output for the stream so far out, the recurrent state kept between calls.
 ///
 /// Every impossible model is a compile error at the offending layer; see `tests/ui/` for each.
+///
+/// To see the code a model expands to, build with `KILN_DEBUG_TOKENS=1` in the environment
+/// (the macro prints its output to standard error; `cargo build` shows it for a crate that
+/// rebuilds, e.g. after `touch src/main.rs`), or use `cargo expand`.
 #[proc_macro]
 pub fn model(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as parse::Input);

@@ -83,7 +83,8 @@ pub mod __private;
 pub use error::{Error, Result};
 pub use kiln_macros::model;
 pub use model::{
-    GradAt, Input, LayerInfo, LossViews, Mode, Model, OutputActivation, ParamInfo, Workspace,
+    GradAt, Input, LayerInfo, LossViews, Mode, Model, OutputActivation, ParamInfo, TorchMap,
+    TorchTensor, Workspace,
 };
 pub use nalgebra;
 pub use nalgebra::{SMatrix, SMatrixView, SVector};

@@ -146,16 +146,74 @@ pub struct ParamInfo {
     pub name: &'static str,
     /// Keras' shape, which is kiln's memory layout (row-major): Dense `kernel` is `[in, out]`.
     pub shape: &'static [usize],
-    /// PyTorch's names for it within its module: `["weight"]`. Recurrent biases are PyTorch's
-    /// two tensors `["bias_ih_l0", "bias_hh_l0"]` (GRU: the two rows of Keras' `[2, 3·units]`
-    /// bias; LSTM and SimpleRNN: Keras' one bias is their sum).
-    pub torch_names: &'static [&'static str],
-    /// PyTorch's shape of each: Linear `weight` is `[out, in]`.
-    pub torch_shape: &'static [usize],
+    /// The tensor(s) PyTorch keeps for it within the layer's module, in order: Linear's
+    /// `weight [out, in]`; a recurrent bias is two, `bias_ih_l0` and `bias_hh_l0`. The layer kind
+    /// states them (`macros/src/layers/`), so weight files know no layer by name.
+    pub torch: &'static [TorchTensor],
     /// First element in the flat buffer.
     pub offset: usize,
     /// Number of elements.
     pub len: usize,
+}
+
+/// One tensor of a PyTorch state_dict and where its elements live in a kiln parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TorchTensor {
+    /// The name within the module: `weight`, `bias_hh_l0`.
+    pub name: &'static str,
+    /// PyTorch's shape: Linear `weight` is `[out, in]`.
+    pub shape: &'static [usize],
+    /// Where element `i` (row-major) of the tensor comes from in the parameter.
+    pub map: TorchMap,
+    /// In an `nn.Sequential` state_dict only, the map when it differs from [`Self::map`]: the
+    /// `Linear` after a `Flatten` of an image, whose columns `nn.Flatten` orders channels-first.
+    pub sequential: Option<TorchMap>,
+    /// PyTorch's second tensor of a parameter that Keras keeps as one sum (LSTM's and
+    /// SimpleRNN's `bias_hh_l0`, added to `bias_ih_l0`): loading adds it to the parameter,
+    /// saving writes zeros. Its map is the identity.
+    pub summed: bool,
+}
+
+/// An index map from a PyTorch tensor to a kiln parameter: the parameter's elements from
+/// `offset` on, viewed as a row-major array of dimensions `view`, are read along `axes` (axis
+/// `k` of the tensor is axis `axes[k]` of the view), with the blocks of view axis `blocks.0`
+/// taken in the order `blocks.1` (block `b` of the tensor is block `blocks.1[b]` of the view).
+///
+/// Linear's `weight [out, in]` of a `kernel [in, out]` is `view [in, out], axes [1, 0]`; Conv2d's
+/// `[f, c, kh, kw]` of `[kh, kw, c, f]` is `axes [3, 2, 0, 1]`; GRU's gate blocks (PyTorch
+/// `r, z, n`, Keras `z, r, h`) are `blocks (1, [1, 0, 2])` over a `[in, 3, units]` view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TorchMap {
+    /// The first parameter element the tensor covers.
+    pub offset: usize,
+    /// The parameter part viewed as these dimensions (at most 8).
+    pub view: &'static [usize],
+    /// For each tensor axis, the view axis it walks.
+    pub axes: &'static [usize],
+    /// A reordering of the blocks along one view axis: `(axis, order)`.
+    pub blocks: Option<(usize, &'static [usize])>,
+}
+
+impl TorchMap {
+    /// The parameter element (an index into the whole parameter) of tensor element `i`.
+    pub fn source(&self, i: usize) -> usize {
+        let mut index = [0usize; 8];
+        let mut rest = i;
+        for &axis in self.axes.iter().rev() {
+            let dim = self.view[axis].max(1);
+            index[axis] = rest % dim;
+            rest /= dim;
+        }
+        if let Some((axis, order)) = self.blocks {
+            index[axis] = order[index[axis]];
+        }
+        let flat = self
+            .view
+            .iter()
+            .zip(index)
+            .fold(0, |flat, (&dim, at)| flat * dim + at);
+        self.offset + flat
+    }
 }
 
 /// A single input sample of `N` scalars: `SVector<T, N>` or `[T; N]`.

@@ -1,7 +1,7 @@
 //! Paths the generated code uses. Not part of the public API: it may change in any release.
 
-pub use crate::layers::pool;
-pub use crate::layers::{activation as act, conv2d, dense, dropout, gru, init, lstm, simple_rnn};
+// Every layer kind's kernels, by the name of its module (`::kiln::__private::dense`).
+pub use crate::layers::*;
 pub use alloc::boxed::Box;
 pub use alloc::vec::Vec;
 pub use nalgebra::{SMatrix, SMatrixView, SVector};

@@ -2,11 +2,11 @@
 //!
 //! Backward: `∂L/∂x = ∂L/∂y ⊙ f′(x)` (softmax: `y ⊙ (g − ⟨g, y⟩)` per sample).
 
-use super::{Cx, LayerSpec};
+use super::{Cx, Kind, LayerSpec};
 use crate::activation::Activation;
 use crate::args::Args;
-use crate::ir::Shape;
 use crate::parse::Call;
+use crate::shape::{Shape, TorchOrder};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -15,8 +15,14 @@ pub struct ActivationLayer {
     name: Option<String>,
 }
 
-pub fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
-    let args = Args::new(call, &["activation", "name"])?;
+pub const KIND: Kind = Kind {
+    name: "Activation",
+    arguments: &["activation", "name"],
+    parse,
+};
+
+fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
+    let args = Args::new(call, KIND.arguments)?;
     let activation = Activation::parse(args.required("activation", "Activation(relu)")?)?;
     let name = args.layer_name();
     Ok(Box::new(ActivationLayer { activation, name }))
@@ -37,9 +43,13 @@ impl LayerSpec for ActivationLayer {
 
     fn output_shape(&self, input: &Shape, call: &Call) -> syn::Result<Shape> {
         if self.activation == Activation::Softmax && !matches!(input, Shape::Vector(_)) {
-            return Err(super::dense::needs_vector(call, "softmax", input));
+            return Err(crate::shape::needs_vector(call, "softmax", input));
         }
         Ok(input.clone())
+    }
+
+    fn torch_order(&self, _input: &Shape, incoming: TorchOrder) -> TorchOrder {
+        incoming
     }
 
     fn output_activation(&self) -> Option<Activation> {
@@ -49,7 +59,7 @@ impl LayerSpec for ActivationLayer {
     fn forward(&self, cx: &Cx) -> TokenStream {
         let (x, y, rows) = (cx.input(), cx.output_mut(), activation_rows(cx));
         let act = self.activation.runtime();
-        quote!(::kiln::__private::act::Activation::<T>::forward(&#act, #x, #y, #rows, n);)
+        quote!(::kiln::__private::activation::Activation::<T>::forward(&#act, #x, #y, #rows, n);)
     }
 
     fn backward(&self, cx: &Cx) -> TokenStream {
@@ -60,7 +70,7 @@ impl LayerSpec for ActivationLayer {
             if let ::core::option::Option::Some(grad_in) = #grad_in {
                 let g = #g;
                 if !(#at_logits) {
-                    ::kiln::__private::act::Activation::<T>::backward(&#act, #x, #y, g, #rows, n);
+                    ::kiln::__private::activation::Activation::<T>::backward(&#act, #x, #y, g, #rows, n);
                 }
                 grad_in[..#rows * n].copy_from_slice(&g[..#rows * n]);
             }
@@ -73,7 +83,7 @@ impl LayerSpec for ActivationLayer {
         let buf = cx.predict_buffer();
         quote! {
             let mut #buf = *#x;
-            ::kiln::__private::act::Activation::<T>::apply(&#act, &mut #buf[..], #rows);
+            ::kiln::__private::activation::Activation::<T>::apply(&#act, &mut #buf[..], #rows);
             let #y = &#buf;
         }
     }

@@ -10,11 +10,12 @@
 //! `[kh, kw, c, filters]`; an activation acts on each pixel's `filters` values (softmax
 //! normalises over the channels of each pixel, as in Keras).
 
-use super::{Cx, LayerSpec, Scratch};
+use super::{Cx, Kind, LayerSpec, Scratch};
 use crate::activation::Activation;
 use crate::args::{self, Args};
-use crate::ir::{Param, Shape};
+use crate::param::{Param, TorchMap, TorchTensor};
 use crate::parse::{Call, Value};
+use crate::shape::{needs_image, Shape, TorchOrder};
 use crate::suggest::did_you_mean;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -41,19 +42,22 @@ struct Geometry {
     pad_left: usize,
 }
 
-pub fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
-    let args = Args::new(
-        call,
-        &[
-            "filters",
-            "kernel_size",
-            "strides",
-            "padding",
-            "activation",
-            "use_bias",
-            "name",
-        ],
-    )?;
+pub const KIND: Kind = Kind {
+    name: "Conv2D",
+    arguments: &[
+        "filters",
+        "kernel_size",
+        "strides",
+        "padding",
+        "activation",
+        "use_bias",
+        "name",
+    ],
+    parse,
+};
+
+fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
+    let args = Args::new(call, KIND.arguments)?;
     let filters = args::positive_int(
         args.required("filters", "Conv2D(32, 3, activation = relu)")?,
         "the number of filters",
@@ -113,28 +117,6 @@ fn padding(value: &Value) -> syn::Result<bool> {
     }
 }
 
-/// The error for a 2-D layer (`what`, e.g. "`Conv2D`") placed after a layer without an image
-/// output.
-pub fn needs_image(call: &Call, what: &str, input: &Shape) -> syn::Error {
-    let fix = match input {
-        Shape::Vector(_) => {
-            "a 2-D layer slides over rows and columns: declare an image input \
-            `Input(height, width, channels)`, e.g. `Input(28, 28, 1)`, and put 2-D layers \
-            before `Flatten()` and `Dense`"
-        }
-        Shape::Sequence { .. } => {
-            "declare an image input `Input(height, width, channels)` \
-            instead, e.g. `Input(28, 28, 1)` for one-channel images"
-        }
-        Shape::Image { .. } => unreachable!("an image is an image input"),
-    };
-    call.error(format!(
-        "{what} needs an image input [height, width, channels], but receives {} {}; {fix}",
-        input.describe(),
-        input.keras()
-    ))
-}
-
 impl Conv2D {
     /// The layer's sizes on an image input (checked by [`LayerSpec::output_shape`] first).
     fn geometry(&self, input: &Shape) -> Option<Geometry> {
@@ -166,7 +148,7 @@ impl Conv2D {
     }
 
     fn geometry_of(&self, cx: &Cx) -> Geometry {
-        self.geometry(&cx.layer.input)
+        self.geometry(cx.input_shape)
             .expect("the shape rule accepted this input")
     }
 
@@ -188,15 +170,6 @@ impl Conv2D {
                 in_h: #in_h, in_w: #in_w, in_c: #in_c, out_h: #out_h, out_w: #out_w, out_c: #out_c,
                 kh: #kh, kw: #kw, sh: #sh, sw: #sw, pad_top: #pad_top, pad_left: #pad_left,
             };
-        }
-    }
-
-    fn bias(&self, cx: &Cx) -> TokenStream {
-        if self.use_bias {
-            let b = cx.param_slice("bias");
-            quote!(::core::option::Option::Some(#b))
-        } else {
-            quote!(::core::option::Option::None)
         }
     }
 
@@ -248,14 +221,21 @@ impl LayerSpec for Conv2D {
         })
     }
 
-    fn params(&self, input: &Shape, _output: &Shape) -> Vec<Param> {
+    /// `kernel [kh, kw, c, filters]` is PyTorch's `Conv2d.weight [filters, c, kh, kw]` with
+    /// its axes permuted.
+    fn params(&self, input: &Shape, _output: &Shape, _torch_input: TorchOrder) -> Vec<Param> {
         let Shape::Image { c, .. } = *input else {
             unreachable!("the shape rule accepted an image")
         };
         let ((kh, kw), f) = (self.kernel, self.filters);
+        let weight = TorchTensor::new(
+            "weight",
+            vec![f, c, kh, kw],
+            TorchMap::permuted(vec![kh, kw, c, f], vec![3, 2, 0, 1]),
+        );
         Param::kernel_and_bias(
             vec![kh, kw, c, f],
-            vec![f, c, kh, kw],
+            weight,
             (kh * kw * c, kh * kw * f),
             f,
             self.use_bias,
@@ -295,7 +275,7 @@ impl LayerSpec for Conv2D {
         let g = self.geometry_of(cx);
         let geometry = self.geometry_const(&g);
         let w = cx.param_slice("kernel");
-        let b = self.bias(cx);
+        let b = cx.optional_param("bias");
         let (x, y, cols) = (cx.input(), cx.output_mut(), cx.scratch("cols"));
         let (f, positions) = (g.out_c, g.out_h * g.out_w);
         if self.activation.is_linear() {
@@ -309,7 +289,7 @@ impl LayerSpec for Conv2D {
             quote! {{
                 #geometry
                 ::kiln::__private::conv2d::forward::<T>(&G, #w, #b, #x, &mut #cols[..], &mut #z[..], n);
-                ::kiln::__private::act::Activation::<T>::forward(&#act, &#z[..], #y, #f, #positions * n);
+                ::kiln::__private::activation::Activation::<T>::forward(&#act, &#z[..], #y, #f, #positions * n);
             }}
         }
     }
@@ -336,10 +316,10 @@ impl LayerSpec for Conv2D {
     fn predict(&self, cx: &Cx) -> TokenStream {
         let g = self.geometry_of(cx);
         let geometry = self.geometry_const(&g);
-        let (i, o, f) = (cx.input_size(), cx.layer.output.size(), g.out_c);
+        let (i, o, f) = (cx.input_size(), cx.output_shape.size(), g.out_c);
         let (x, y) = (cx.predict_in(), cx.predict_out());
         let w = cx.param_slice("kernel");
-        let b = self.bias(cx);
+        let b = cx.optional_param("bias");
         let act = self.activation.runtime();
         let buf = cx.predict_buffer();
         let activation = match self.activation {
@@ -347,10 +327,12 @@ impl LayerSpec for Conv2D {
             // Softmax normalises each pixel's channels.
             Activation::Softmax => quote! {
                 for pixel in #buf.chunks_exact_mut(#f) {
-                    ::kiln::__private::act::Activation::<T>::apply(&#act, pixel, #f);
+                    ::kiln::__private::activation::Activation::<T>::apply(&#act, pixel, #f);
                 }
             },
-            _ => quote!(::kiln::__private::act::Activation::<T>::apply(&#act, &mut #buf[..], #o);),
+            _ => {
+                quote!(::kiln::__private::activation::Activation::<T>::apply(&#act, &mut #buf[..], #o);)
+            }
         };
         quote! {
             let mut #buf = [T::default(); #o];

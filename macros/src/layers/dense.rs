@@ -7,11 +7,12 @@
 //! axis, PyTorch's `Linear` on `[B, T, F]`): a batch of `n` sequences is `n·t` columns of `f`
 //! values, so the same kernels run with `n·t` samples.
 
-use super::{Cx, LayerSpec, Scratch};
+use super::{Cx, Kind, LayerSpec, Scratch};
 use crate::activation::Activation;
 use crate::args::{self, Args};
-use crate::ir::{Param, Shape};
+use crate::param::{Param, TorchMap, TorchTensor};
 use crate::parse::Call;
+use crate::shape::{needs_vector, Shape, TorchOrder};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -22,8 +23,14 @@ pub struct Dense {
     name: Option<String>,
 }
 
-pub fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
-    let args = Args::new(call, &["units", "activation", "use_bias", "name"])?;
+pub const KIND: Kind = Kind {
+    name: "Dense",
+    arguments: &["units", "activation", "use_bias", "name"],
+    parse,
+};
+
+fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
+    let args = Args::new(call, KIND.arguments)?;
     let units = args::positive_int(
         args.required("units", "Dense(64, activation = relu)")?,
         "the number of units",
@@ -41,26 +48,6 @@ pub fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
         use_bias,
         name,
     }))
-}
-
-/// The error for a vector-only layer (`what`) placed after a layer with a richer output.
-pub fn needs_vector(call: &Call, what: &str, input: &Shape) -> syn::Error {
-    let fix = match input {
-        Shape::Image { .. } => {
-            "add `Flatten()` before it, or `GlobalAveragePooling2D()` to keep one average per channel"
-        }
-        Shape::Sequence { .. } => {
-            "for one softmax per time step, end with `Dense(units, activation = softmax)` (Dense \
-            acts on each step); for one over the whole sequence, add `Flatten()` before it or \
-            read the sequence with a recurrent layer that returns its last state, e.g. `LSTM(32)`"
-        }
-        Shape::Vector(_) => unreachable!("a vector is a vector input"),
-    };
-    call.error(format!(
-        "{what} needs a vector input, but receives {} {}; {fix}",
-        input.describe(),
-        input.keras()
-    ))
 }
 
 impl LayerSpec for Dense {
@@ -84,9 +71,23 @@ impl LayerSpec for Dense {
         }
     }
 
-    fn params(&self, input: &Shape, _output: &Shape) -> Vec<Param> {
-        let (i, o) = (features(input), self.units);
-        Param::kernel_and_bias(vec![i, o], vec![o, i], (i, o), o, self.use_bias)
+    /// `kernel [in, units]` is PyTorch's `Linear.weight [units, in]` transposed; after a
+    /// channels-first `nn.Flatten` of an `h × w × c` image, its columns are in that order.
+    fn params(&self, input: &Shape, _output: &Shape, torch_input: TorchOrder) -> Vec<Param> {
+        let (i, o) = (input.last_axis(), self.units);
+        let weight = TorchTensor::new(
+            "weight",
+            vec![o, i],
+            TorchMap::permuted(vec![i, o], vec![1, 0]),
+        );
+        let flattened = match torch_input {
+            TorchOrder::ChannelsFirst { h, w, c } if h * w * c == i => {
+                Some(TorchMap::permuted(vec![h, w, c, o], vec![3, 2, 0, 1]))
+            }
+            _ => None,
+        };
+        let weight = weight.in_sequential(flattened);
+        Param::kernel_and_bias(vec![i, o], weight, (i, o), o, self.use_bias)
     }
 
     fn scratch(&self, _input: &Shape, output: &Shape) -> Vec<Scratch> {
@@ -109,9 +110,9 @@ impl LayerSpec for Dense {
     }
 
     fn forward(&self, cx: &Cx) -> TokenStream {
-        let (i, o, n) = (features(&cx.layer.input), self.units, columns(cx));
+        let (i, o, n) = (cx.input_shape.last_axis(), self.units, columns(cx));
         let w = cx.param_slice("kernel");
-        let b = self.bias(cx);
+        let b = cx.optional_param("bias");
         let (x, y) = (cx.input(), cx.output_mut());
         if self.activation.is_linear() {
             quote!(::kiln::__private::dense::forward::<T, #i, #o>(#w, #b, #x, #y, #n);)
@@ -120,13 +121,13 @@ impl LayerSpec for Dense {
             let act = self.activation.runtime();
             quote! {
                 ::kiln::__private::dense::forward::<T, #i, #o>(#w, #b, #x, &mut #z[..], #n);
-                ::kiln::__private::act::Activation::<T>::forward(&#act, &#z[..], #y, #o, #n);
+                ::kiln::__private::activation::Activation::<T>::forward(&#act, &#z[..], #y, #o, #n);
             }
         }
     }
 
     fn backward(&self, cx: &Cx) -> TokenStream {
-        let (i, o, n) = (features(&cx.layer.input), self.units, columns(cx));
+        let (i, o, n) = (cx.input_shape.last_axis(), self.units, columns(cx));
         let w = cx.param_slice("kernel");
         let x = cx.input();
         let g = cx.grad_out();
@@ -142,7 +143,7 @@ impl LayerSpec for Dense {
     }
 
     fn predict(&self, cx: &Cx) -> TokenStream {
-        match cx.layer.input {
+        match *cx.input_shape {
             Shape::Sequence { t, f } => self.predict_steps(cx, t, f),
             _ => self.predict_steps(cx, 1, cx.input_size()),
         }
@@ -168,12 +169,13 @@ impl Dense {
         let o = self.units;
         let (x, y) = (cx.predict_in(), cx.predict_out());
         let w = cx.param_slice("kernel");
-        let b = self.bias(cx);
+        let b = cx.optional_param("bias");
         let buf = cx.predict_buffer();
         let activate = |out: TokenStream| {
             let act = self.activation.runtime();
-            (!self.activation.is_linear())
-                .then(|| quote!(::kiln::__private::act::Activation::<T>::apply(&#act, #out, #o);))
+            (!self.activation.is_linear()).then(
+                || quote!(::kiln::__private::activation::Activation::<T>::apply(&#act, #out, #o);),
+            )
         };
         let body = if steps == 1 {
             let activation = activate(quote!(&mut #buf[..]));
@@ -197,28 +199,11 @@ impl Dense {
             let #y = &#buf;
         }
     }
-
-    fn bias(&self, cx: &Cx) -> TokenStream {
-        if self.use_bias {
-            let b = cx.param_slice("bias");
-            quote!(::core::option::Option::Some(#b))
-        } else {
-            quote!(::core::option::Option::None)
-        }
-    }
-}
-
-/// Values per sample or per time step: the kernel's input size.
-fn features(input: &Shape) -> usize {
-    match *input {
-        Shape::Sequence { f, .. } => f,
-        ref other => other.size(),
-    }
 }
 
 /// Columns the kernels see: `n` samples, or `n·t` time steps of sequences.
 fn columns(cx: &Cx) -> TokenStream {
-    match cx.layer.input {
+    match *cx.input_shape {
         Shape::Sequence { t, .. } => quote!(n * #t),
         _ => quote!(n),
     }

@@ -3,10 +3,10 @@
 //! Training: `m ~ Bernoulli(1 − rate) / (1 − rate)`, `y = x ⊙ m`, `∂L/∂x = ∂L/∂y ⊙ m`.
 //! Inference: `y = x`.
 
-use super::{Cx, LayerSpec, Scratch};
+use super::{Cx, Kind, LayerSpec, Scratch};
 use crate::args::{self, Args};
-use crate::ir::Shape;
 use crate::parse::{Call, Value};
+use crate::shape::{Shape, TorchOrder};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -15,8 +15,14 @@ pub struct Dropout {
     name: Option<String>,
 }
 
-pub fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
-    let args = Args::new(call, &["rate", "name"])?;
+pub const KIND: Kind = Kind {
+    name: "Dropout",
+    arguments: &["rate", "name"],
+    parse,
+};
+
+fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
+    let args = Args::new(call, KIND.arguments)?;
     let value: &Value = args.required("rate", "Dropout(0.5)")?;
     let rate = args::number(value, "the dropout rate")?;
     if !(0.0..1.0).contains(&rate) {
@@ -44,6 +50,10 @@ impl LayerSpec for Dropout {
 
     fn output_shape(&self, input: &Shape, _call: &Call) -> syn::Result<Shape> {
         Ok(input.clone())
+    }
+
+    fn torch_order(&self, _input: &Shape, incoming: TorchOrder) -> TorchOrder {
+        incoming
     }
 
     fn scratch(&self, input: &Shape, _output: &Shape) -> Vec<Scratch> {

@@ -2,10 +2,10 @@
 //! (`out[(h·W + w)·C + c] = in[h, w, c]`), which is also kiln's memory order, so the values are
 //! copied unchanged; `[h, w, c] → [h·w·c]`. Backward copies the gradient back.
 
-use super::{Cx, LayerSpec};
+use super::{Cx, Kind, LayerSpec};
 use crate::args::Args;
-use crate::ir::Shape;
 use crate::parse::Call;
+use crate::shape::{Shape, TorchOrder};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -13,8 +13,14 @@ pub struct Flatten {
     name: Option<String>,
 }
 
-pub fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
-    let args = Args::new(call, &["name"])?;
+pub const KIND: Kind = Kind {
+    name: "Flatten",
+    arguments: &["name"],
+    parse,
+};
+
+fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
+    let args = Args::new(call, KIND.arguments)?;
     Ok(Box::new(Flatten {
         name: args.layer_name(),
     }))
@@ -35,6 +41,14 @@ impl LayerSpec for Flatten {
 
     fn output_shape(&self, input: &Shape, _call: &Call) -> syn::Result<Shape> {
         Ok(Shape::Vector(input.size()))
+    }
+
+    /// PyTorch's `nn.Flatten` of its channels-first image.
+    fn torch_order(&self, input: &Shape, _incoming: TorchOrder) -> TorchOrder {
+        match *input {
+            Shape::Image { h, w, c } => TorchOrder::ChannelsFirst { h, w, c },
+            _ => TorchOrder::Kiln,
+        }
     }
 
     fn forward(&self, cx: &Cx) -> TokenStream {

@@ -1,40 +1,53 @@
-//! One module per layer kind, each holding its arguments, shape rule, and forward and backward
-//! code generation. Adding a layer means one new module here, its kernels in the runtime's
-//! `layers/`, and one line in [`REGISTRY`].
+//! One module per layer kind, each holding everything the compiler knows about it: its
+//! arguments, shape rule, parameters (with their PyTorch layout), workspace buffers and the
+//! code it generates for forward, backward, `predict` and `step`. Its kernels live in the
+//! runtime's module of the same name (`runtime/src/layers/`). Adding a layer kind means those
+//! two files and one entry in [`REGISTRY`]; see `CONTRIBUTING.md`.
 
 mod activation;
 mod conv2d;
+mod cx;
 mod dense;
 mod dropout;
 mod flatten;
+mod gru;
+mod lstm;
 mod pool;
 mod recurrent;
+mod simple_rnn;
+
+pub use cx::Cx;
 
 use crate::activation::Activation;
-use crate::ir::{Layer, Param, Shape};
+use crate::param::Param;
 use crate::parse::Call;
-use proc_macro2::{Ident, TokenStream};
-use quote::{format_ident, quote};
+use crate::shape::{Shape, TorchOrder};
+use proc_macro2::TokenStream;
 
-/// Reads a layer's arguments into its spec.
-pub type Parser = fn(&Call) -> syn::Result<Box<dyn LayerSpec>>;
+/// A layer kind: its Keras class name, the arguments it accepts (positional in this order, or
+/// by keyword), and the function reading a call's arguments into its spec.
+pub struct Kind {
+    pub name: &'static str,
+    pub arguments: &'static [&'static str],
+    pub parse: fn(&Call) -> syn::Result<Box<dyn LayerSpec>>,
+}
 
-/// Every layer kind `model!` knows, by its Keras class name.
-pub const REGISTRY: &[(&str, Parser)] = &[
-    ("Dense", dense::parse),
-    ("Dropout", dropout::parse),
-    ("Activation", activation::parse),
-    ("Flatten", flatten::parse),
-    ("Conv2D", conv2d::parse),
-    ("MaxPooling2D", pool::parse_max),
-    ("MaxPool2D", pool::parse_max),
-    ("AveragePooling2D", pool::parse_average),
-    ("AvgPool2D", pool::parse_average),
-    ("GlobalMaxPooling2D", pool::parse_global_max),
-    ("GlobalAveragePooling2D", pool::parse_global_average),
-    ("LSTM", recurrent::parse_lstm),
-    ("SimpleRNN", recurrent::parse_simple_rnn),
-    ("GRU", recurrent::parse_gru),
+/// Every layer kind `model!` knows, by its Keras class name (aliases are entries of their own).
+pub const REGISTRY: &[Kind] = &[
+    dense::KIND,
+    dropout::KIND,
+    activation::KIND,
+    flatten::KIND,
+    conv2d::KIND,
+    pool::MAX,
+    pool::MAX_ALIAS,
+    pool::AVERAGE,
+    pool::AVERAGE_ALIAS,
+    pool::GLOBAL_MAX,
+    pool::GLOBAL_AVERAGE,
+    lstm::KIND,
+    simple_rnn::KIND,
+    gru::KIND,
 ];
 
 /// What a layer kind tells the compiler.
@@ -54,8 +67,16 @@ pub trait LayerSpec {
     fn output_shape(&self, input: &Shape, call: &Call) -> syn::Result<Shape>;
 
     /// Parameter tensors, in the order they are stored (offsets are filled in later).
-    fn params(&self, _input: &Shape, _output: &Shape) -> Vec<Param> {
+    /// `torch_input` is the order of the input's values in the PyTorch twin.
+    fn params(&self, _input: &Shape, _output: &Shape, _torch_input: TorchOrder) -> Vec<Param> {
         Vec::new()
+    }
+
+    /// The order of the output's values in the equivalent PyTorch `nn.Sequential`, given the
+    /// input's (`Flatten` of an image flattens channels-first there; element-wise layers keep
+    /// the order they receive).
+    fn torch_order(&self, _input: &Shape, _incoming: TorchOrder) -> TorchOrder {
+        TorchOrder::Kiln
     }
 
     /// Extra per-sample workspace buffers (beyond the layer's output and its gradient).
@@ -97,7 +118,7 @@ pub trait LayerSpec {
     /// time steps (Flatten of a sequence), or is not defined on sequences. By default layers
     /// after the recurrent ones (vector inputs) step as they predict.
     fn step(&self, cx: &Cx) -> Option<TokenStream> {
-        matches!(cx.layer.input, Shape::Vector(_)).then(|| self.predict(cx))
+        matches!(cx.input_shape, Shape::Vector(_)).then(|| self.predict(cx))
     }
 
     /// The workspace field holding the input of the output activation (the logits), when this
@@ -124,171 +145,75 @@ pub enum Scratch {
     Rng { name: &'static str },
 }
 
-/// Where a layer's generated code finds its inputs, outputs, parameters and buffers.
-pub struct Cx<'a> {
-    pub index: usize,
-    pub layer: &'a Layer,
-    pub is_last: bool,
-    /// Generating streaming `step` code: a sequence input is one time step of it.
-    pub step: bool,
-}
+#[cfg(test)]
+mod tests {
+    use super::REGISTRY;
 
-impl Cx<'_> {
-    fn act(&self, i: usize) -> Ident {
-        format_ident!("a{}", i)
-    }
-
-    /// `&ws.aI[..]`: this layer's input activations (the caller's `x` for the first layer).
-    pub fn input(&self) -> TokenStream {
-        if self.index == 0 {
-            return quote!(&x[..]);
-        }
-        let a = self.act(self.index);
-        quote!(&ws.#a[..])
-    }
-
-    /// `&mut ws.aI+1[..]`: this layer's output activations.
-    pub fn output_mut(&self) -> TokenStream {
-        let a = self.act(self.index + 1);
-        quote!(&mut ws.#a[..])
-    }
-
-    /// `&ws.aI+1[..]`.
-    pub fn output(&self) -> TokenStream {
-        let a = self.act(self.index + 1);
-        quote!(&ws.#a[..])
-    }
-
-    /// `&mut ws.gI+1[..]`: ∂L/∂output, which the layer may overwrite.
-    pub fn grad_out(&self) -> TokenStream {
-        let g = format_ident!("g{}", self.index + 1);
-        quote!(&mut ws.#g[..])
-    }
-
-    /// `Option<&mut [T]>` for ∂L/∂input: always wanted inside the network, only on request for
-    /// the model's own input.
-    pub fn grad_in(&self) -> TokenStream {
-        let g = format_ident!("g{}", self.index);
-        if self.index == 0 {
-            quote!(if input_grad { ::core::option::Option::Some(&mut ws.#g[..]) } else { ::core::option::Option::None })
-        } else {
-            quote!(::core::option::Option::Some(&mut ws.#g[..]))
-        }
-    }
-
-    /// A boolean expression: true when the loss already gave ∂L/∂logits for this layer's output
-    /// activation (fused softmax / sigmoid cross-entropy), so its derivative must be skipped.
-    pub fn at_logits(&self) -> TokenStream {
-        if self.is_last {
-            quote!(at == ::kiln::GradAt::Logits)
-        } else {
-            quote!(false)
-        }
-    }
-
-    fn param(&self, name: &str) -> &Param {
-        self.layer
-            .params
+    /// The rows of the first Markdown table whose header starts with `| entry |` in `text`
+    /// (rustdoc's `/// ` prefixes removed), as `(layer names, the whole row)`.
+    fn layer_rows(text: &str) -> Vec<(Vec<String>, String)> {
+        let lines: Vec<&str> = text
+            .lines()
+            .map(|l| l.trim_start().trim_start_matches("///").trim())
+            .collect();
+        let start = lines
             .iter()
-            .find(|p| p.name == name)
-            .expect("layer declares this parameter")
+            .position(|l| l.starts_with("| entry |"))
+            .expect("a layer table");
+        lines[start + 2..]
+            .iter()
+            .take_while(|l| l.starts_with('|'))
+            .map(|row| {
+                let first = row.split(" | ").next().unwrap_or_default();
+                let names = first
+                    .split('`')
+                    .skip(1)
+                    .step_by(2)
+                    .map(|n| n.split('(').next().unwrap_or_default().to_string())
+                    .filter(|n| n != "Input")
+                    .collect();
+                (names, row.to_string())
+            })
+            .filter(|(names, _): &(Vec<String>, _)| !names.is_empty())
+            .collect()
     }
 
-    /// `&params[a..b]`: every pass binds `params` to the model's flat parameter slice.
-    pub fn param_slice(&self, name: &str) -> TokenStream {
-        let p = self.param(name);
-        let (a, b) = (p.offset, p.offset + p.len());
-        quote!(&params[#a..#b])
-    }
-
-    /// Binds `grad_<name>` to `&mut [T]` for each of this layer's parameters (disjoint slices
-    /// of the flat gradient buffer).
-    pub fn bind_param_grads(&self) -> TokenStream {
-        let Some(first) = self.layer.params.first() else {
-            return TokenStream::new();
-        };
-        let start = first.offset;
-        let mut out = quote!(let rest = &mut ws.grads[#start..];);
-        for p in &self.layer.params {
-            let name = format_ident!("grad_{}", p.name);
-            let len = p.len();
-            out.extend(quote!(let (#name, rest) = rest.split_at_mut(#len);));
+    /// Every registered kind has a row naming each of its arguments, and every row names only
+    /// registered kinds.
+    fn check_table(what: &str, text: &str) {
+        let rows = layer_rows(text);
+        for kind in REGISTRY {
+            let Some((_, row)) = rows
+                .iter()
+                .find(|(names, _)| names.iter().any(|n| n == kind.name))
+            else {
+                panic!("{what} has no row for `{}`", kind.name);
+            };
+            for argument in kind.arguments {
+                assert!(
+                    row.contains(&format!("`{argument}")),
+                    "{what}: the row of `{}` does not name its argument `{argument}`",
+                    kind.name
+                );
+            }
         }
-        out.extend(quote!(let _ = rest;));
-        out
-    }
-
-    /// `Some(grad_bias)` or `None`: the bias gradient bound by [`Cx::bind_param_grads`], if any.
-    pub fn grad_bias(&self, use_bias: bool) -> TokenStream {
-        if use_bias {
-            quote!(::core::option::Option::Some(grad_bias))
-        } else {
-            quote!(::core::option::Option::None)
-        }
-    }
-
-    /// `∂L/∂output ← ∂L/∂output ⊙ f′(z)` in place for a layer whose output activation `act` is
-    /// fused (pre-activation in scratch `z`), over `samples` groups of `rows` values; skipped
-    /// when the loss already gave `∂L/∂logits`, and nothing at all for a linear activation.
-    pub fn activation_backward(
-        &self,
-        act: Activation,
-        rows: usize,
-        samples: TokenStream,
-    ) -> TokenStream {
-        if act.is_linear() {
-            return TokenStream::new();
-        }
-        let (z, y, g, at_logits) = (
-            self.scratch("z"),
-            self.output(),
-            self.grad_out(),
-            self.at_logits(),
-        );
-        let act = act.runtime();
-        quote! {
-            if !(#at_logits) {
-                ::kiln::__private::act::Activation::<T>::backward(&#act, &#z[..], #y, #g, #rows, #samples);
+        for (names, _) in &rows {
+            for name in names {
+                assert!(
+                    REGISTRY.iter().any(|k| k.name == name),
+                    "{what} lists `{name}`, which is no registered layer"
+                );
             }
         }
     }
 
-    /// `ws.lI_name`: a scratch buffer, index buffer or random stream of this layer.
-    pub fn scratch(&self, name: &str) -> TokenStream {
-        let f = scratch_field(self.index, name);
-        quote!(ws.#f)
+    #[test]
+    fn the_model_docs_list_exactly_the_registered_layers() {
+        check_table("the `model!` rustdoc", include_str!("../lib.rs"));
     }
 
-    /// `bufI+1`: a stack array a layer may fill in `predict` before binding its output to it.
-    pub fn predict_buffer(&self) -> Ident {
-        format_ident!("buf{}", self.index + 1)
+    #[test]
+    fn the_readme_lists_exactly_the_registered_layers() {
+        check_table("README.md", include_str!("../../../README.md"));
     }
-
-    /// `hI`: the single-sample input in `predict`, a `&[T; N]`.
-    pub fn predict_in(&self) -> Ident {
-        format_ident!("h{}", self.index)
-    }
-
-    /// `hI+1`: the single-sample output (`&[T; N]`) that `predict` must bind.
-    pub fn predict_out(&self) -> Ident {
-        format_ident!("h{}", self.index + 1)
-    }
-
-    /// Scalars in one input sample; in `step` code, in one time step of a sequence.
-    pub fn input_size(&self) -> usize {
-        match self.layer.input {
-            Shape::Sequence { f, .. } if self.step => f,
-            ref shape => shape.size(),
-        }
-    }
-
-    /// `state.lI_name`: an array of this layer's streaming state ([`LayerSpec::state`]).
-    pub fn state(&self, name: &str) -> TokenStream {
-        let f = scratch_field(self.index, name);
-        quote!(state.#f)
-    }
-}
-
-pub fn scratch_field(layer: usize, name: &str) -> Ident {
-    format_ident!("l{}_{}", layer, name)
 }

@@ -15,10 +15,10 @@
 //! `∂L/∂y / count`; both accumulate into a zeroed `∂L/∂x`, since windows may overlap.
 //! The kernels are `kiln::__private::pool`.
 
-use super::{Cx, LayerSpec, Scratch};
+use super::{Cx, Kind, LayerSpec, Scratch};
 use crate::args::{self, Args};
-use crate::ir::Shape;
 use crate::parse::{Call, Value};
+use crate::shape::Shape;
 use crate::suggest::did_you_mean;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -72,24 +72,40 @@ struct Geometry {
     pad: (usize, usize),
 }
 
-pub fn parse_max(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
-    parse_local(call, Op::Max)
-}
+const LOCAL_ARGUMENTS: &[&str] = &["pool_size", "strides", "padding", "name"];
+const GLOBAL_ARGUMENTS: &[&str] = &["name"];
 
-pub fn parse_average(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
-    parse_local(call, Op::Average)
-}
-
-pub fn parse_global_max(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
-    parse_global(call, Op::Max)
-}
-
-pub fn parse_global_average(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
-    parse_global(call, Op::Average)
-}
+pub const MAX: Kind = Kind {
+    name: "MaxPooling2D",
+    arguments: LOCAL_ARGUMENTS,
+    parse: |call| parse_local(call, Op::Max),
+};
+pub const MAX_ALIAS: Kind = Kind {
+    name: "MaxPool2D",
+    ..MAX
+};
+pub const AVERAGE: Kind = Kind {
+    name: "AveragePooling2D",
+    arguments: LOCAL_ARGUMENTS,
+    parse: |call| parse_local(call, Op::Average),
+};
+pub const AVERAGE_ALIAS: Kind = Kind {
+    name: "AvgPool2D",
+    ..AVERAGE
+};
+pub const GLOBAL_MAX: Kind = Kind {
+    name: "GlobalMaxPooling2D",
+    arguments: GLOBAL_ARGUMENTS,
+    parse: |call| parse_global(call, Op::Max),
+};
+pub const GLOBAL_AVERAGE: Kind = Kind {
+    name: "GlobalAveragePooling2D",
+    arguments: GLOBAL_ARGUMENTS,
+    parse: |call| parse_global(call, Op::Average),
+};
 
 fn parse_local(call: &Call, op: Op) -> syn::Result<Box<dyn LayerSpec>> {
-    let args = Args::new(call, &["pool_size", "strides", "padding", "name"])?;
+    let args = Args::new(call, LOCAL_ARGUMENTS)?;
     let pool = match args.get("pool_size") {
         Some(v) => pair(v, "`pool_size`", "the pool size", "the pool")?,
         None => Pair {
@@ -119,7 +135,7 @@ fn parse_local(call: &Call, op: Op) -> syn::Result<Box<dyn LayerSpec>> {
 }
 
 fn parse_global(call: &Call, op: Op) -> syn::Result<Box<dyn LayerSpec>> {
-    let args = Args::new(call, &["name"])?;
+    let args = Args::new(call, GLOBAL_ARGUMENTS)?;
     Ok(Box::new(Pool {
         op,
         window: Window::Global,
@@ -231,7 +247,7 @@ impl Pool {
     /// The geometry as a `kiln::__private::pool::Pool2d` literal.
     fn runtime_geometry(&self, cx: &Cx) -> TokenStream {
         let g = self
-            .geometry(&cx.layer.input)
+            .geometry(cx.input_shape)
             .expect("the shape check accepted an image");
         let Geometry {
             h,
@@ -373,7 +389,7 @@ impl LayerSpec for Pool {
     fn predict(&self, cx: &Cx) -> TokenStream {
         let g = self.runtime_geometry(cx);
         let (x, y, buf) = (cx.predict_in(), cx.predict_out(), cx.predict_buffer());
-        let o = cx.layer.output.size();
+        let o = cx.output_shape.size();
         let kernel = match self.op {
             Op::Max => quote!(max_predict),
             Op::Average => quote!(avg_predict),

@@ -9,12 +9,13 @@
 //! `activation`; any element-wise functions may replace them.
 //!
 //! Per sample the workspace keeps, for every step, the activated `z, r, n` (`gates`, `3U × S`),
-//! their pre-activations (`delta`, `3U × S`), `q_h` (`U × S`) and the hidden states (`U × S`);
-//! backward turns `gates` into the input-side `∂L/∂a` in place and `delta` into the
+//! their pre-activations (`pre`, `3U × S`), `q_h` (`U × S`) and the hidden states (`U × S`);
+//! backward turns `gates` into the input-side `∂L/∂a` in place and `pre` into the
 //! recurrent-side `∂L/∂q`.
 
 use super::activation::Elementwise;
-use super::{add_recurrent_kernel_grad, dense, state_grad, wide, write_states};
+use super::recurrent::{add_recurrent_kernel_grad, state_grad, write_states};
+use super::{dense, wide};
 use crate::Scalar;
 
 /// Forward over `n` samples; `y` gets the last hidden state (`U` per sample) or, with
@@ -145,8 +146,14 @@ fn recur<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const U: usize>(
     }
 }
 
+/// Scalars of scratch [`step`] needs for `units` units: the input side `a` (`3U`), `q_h` (`U`)
+/// and the pre-activations (`3U`).
+pub const fn step_scratch(units: usize) -> usize {
+    7 * units
+}
+
 /// One time step of streaming inference: from the kept state `h = hₛ₋₁` and the input
-/// `x = xₛ` (`F` scalars) to `h = hₛ`; `gates` is `7U` scalars of scratch.
+/// `x = xₛ` (`F` scalars) to `h = hₛ`; `gates` is [`step_scratch`] scalars of scratch.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn step<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const F: usize, const U: usize>(
@@ -163,7 +170,7 @@ pub fn step<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const F: usize, con
         #[inline(always)]
         || {
             let g3 = 3 * U;
-            let (a, rest) = gates[..7 * U].split_at_mut(g3);
+            let (a, rest) = gates[..step_scratch(U)].split_at_mut(g3);
             let (q_h, pre) = rest.split_at_mut(U);
             dense::start_at_bias(a, bias);
             dense::matvec(g3, F, kernel, x, a);
@@ -195,7 +202,7 @@ pub fn backward<
     gates: &mut [T],
     qh: &[T],
     h: &[T],
-    delta: &mut [T],
+    pre: &mut [T],
     grad_y: &[T],
     carry: &mut [T],
     sequences: bool,
@@ -211,7 +218,7 @@ pub fn backward<
             let g3 = 3 * U;
             let (kernel, recurrent) = (&kernel[..g3 * F], &recurrent[..g3 * U]);
             let gates = &mut gates[..g3 * S * n];
-            let delta = &mut delta[..g3 * S * n];
+            let delta = &mut pre[..g3 * S * n];
             let grad_recurrent = &mut grad_recurrent[..g3 * U];
             grad_recurrent.fill(T::zero());
             let dh_next = &mut carry[..U];

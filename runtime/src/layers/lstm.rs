@@ -13,7 +13,8 @@
 //! (`U × S` each); backward walks the steps in reverse and turns `gates` into `∂L/∂z` in place.
 
 use super::activation::Elementwise;
-use super::{add_recurrent_kernel_grad, dense, state_grad, wide, write_states};
+use super::recurrent::{add_recurrent_kernel_grad, state_grad, write_states};
+use super::{dense, wide};
 use crate::Scalar;
 
 /// Forward over `n` samples. `gates` and `pre` (kept for backward; `None` for inference) hold
@@ -109,8 +110,14 @@ fn cell<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const U: usize>(
     }
 }
 
+/// Scalars of scratch [`step`] needs for `units` units (the four gates).
+pub const fn step_scratch(units: usize) -> usize {
+    4 * units
+}
+
 /// One time step of streaming inference: from the kept state `h = hₛ₋₁`, `c = cₛ₋₁` and the
-/// input `x = xₛ` (`F` scalars) to `h = hₛ`, `c = cₛ`; `gates` is `4U` scalars of scratch.
+/// input `x = xₛ` (`F` scalars) to `h = hₛ`, `c = cₛ`; `gates` is [`step_scratch`] scalars of
+/// scratch.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn step<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const F: usize, const U: usize>(
@@ -127,7 +134,7 @@ pub fn step<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const F: usize, con
     wide(
         #[inline(always)]
         || {
-            let g4 = 4 * U;
+            let g4 = step_scratch(U);
             dense::start_at_bias(&mut gates[..g4], bias);
             dense::matvec(g4, F, kernel, x, gates);
             dense::matvec(g4, U, recurrent, h, gates);

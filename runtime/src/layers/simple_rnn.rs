@@ -7,7 +7,8 @@
 //! per sample each), and backward turns the latter into `∂L/∂z` in place.
 
 use super::activation::Elementwise;
-use super::{add_recurrent_kernel_grad, dense, state_grad, wide, write_states};
+use super::recurrent::{add_recurrent_kernel_grad, state_grad, write_states};
+use super::{dense, wide};
 use crate::Scalar;
 
 /// Forward over `n` samples: `h` and `pre` hold `U·S` scalars per sample (the states and their
@@ -52,8 +53,13 @@ pub fn forward<T: Scalar, A: Elementwise<T>, const S: usize, const F: usize, con
     )
 }
 
+/// Scalars of scratch [`step`] needs for `units` units (its pre-activation `z`).
+pub const fn step_scratch(units: usize) -> usize {
+    units
+}
+
 /// One time step of streaming inference: from the kept state `h = hₛ₋₁` and the input
-/// `x = xₛ` (`F` scalars) to `h = hₛ`; `z` is `U` scalars of scratch.
+/// `x = xₛ` (`F` scalars) to `h = hₛ`; `z` is [`step_scratch`] scalars of scratch.
 #[inline]
 pub fn step<T: Scalar, A: Elementwise<T>, const F: usize, const U: usize>(
     act: &A,
@@ -67,7 +73,7 @@ pub fn step<T: Scalar, A: Elementwise<T>, const F: usize, const U: usize>(
     wide(
         #[inline(always)]
         || {
-            let z = &mut z[..U];
+            let z = &mut z[..step_scratch(U)];
             dense::start_at_bias(z, bias);
             dense::matvec(U, F, kernel, x, z);
             dense::matvec(U, U, recurrent, h, z);

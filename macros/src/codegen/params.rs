@@ -1,0 +1,88 @@
+//! The parameters: their initialisation in `seeded`, and the `LAYERS` table that summaries,
+//! `param(name)` and weight files read (each tensor's PyTorch names and index maps included).
+
+use crate::ir::Model;
+use crate::param::{Init, Param, TorchMap, TorchTensor};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// Statements filling `params` (the zeroed flat buffer) as Keras initialises them, each layer
+/// from its own random stream of `seed`.
+pub fn init(model: &Model) -> Vec<TokenStream> {
+    let mut out = Vec::new();
+    for (i, layer) in model.layers.iter().enumerate() {
+        let stream = i as u64;
+        for p in &layer.params {
+            let (a, b) = (p.offset, p.offset + p.len());
+            out.push(match p.init {
+                Init::GlorotUniform { fan_in, fan_out } => quote! {
+                    ::kiln::__private::init::glorot_uniform(&mut params[#a..#b], #fan_in, #fan_out, &mut ::kiln::Rng::derive(seed, #stream));
+                },
+                Init::Zeros => continue,
+                // A stream of its own, apart from the layer's Glorot-uniform kernel.
+                Init::Orthogonal { rows, cols } => {
+                    let stream = stream | (1 << 32);
+                    quote! {
+                        ::kiln::__private::init::orthogonal(&mut params[#a..#b], #rows, #cols, &mut ::kiln::Rng::derive(seed, #stream));
+                    }
+                }
+                Init::UnitForgetBias { units } => quote! {
+                    ::kiln::__private::init::unit_forget_bias(&mut params[#a..#b], #units);
+                },
+            });
+        }
+    }
+    out
+}
+
+/// The `LAYERS` entries: `::kiln::LayerInfo { .. }` for each layer, numbering the layers'
+/// modules in the equivalent PyTorch `nn.Sequential`.
+pub fn layer_infos(model: &Model) -> Vec<TokenStream> {
+    let mut torch_index = 0;
+    let mut out = Vec::new();
+    for layer in &model.layers {
+        let (name, kind) = (&layer.name, layer.spec.kind());
+        let shape = layer.output.dims();
+        let params = layer.params.iter().map(|p| param_info(&layer.name, p));
+        out.push(quote! {
+            ::kiln::LayerInfo { name: #name, kind: #kind, output_shape: &[#(#shape),*], torch_index: #torch_index, params: &[#(#params),*] }
+        });
+        torch_index += layer.spec.torch_modules();
+    }
+    out
+}
+
+fn param_info(layer: &str, p: &Param) -> TokenStream {
+    let name = format!("{layer}.{}", p.name);
+    let (shape, offset, len) = (&p.shape, p.offset, p.len());
+    let torch = p.torch.iter().map(torch_tensor);
+    quote! {
+        ::kiln::ParamInfo { name: #name, shape: &[#(#shape),*], torch: &[#(#torch),*], offset: #offset, len: #len }
+    }
+}
+
+fn torch_tensor(t: &TorchTensor) -> TokenStream {
+    let (name, shape, summed) = (t.name, &t.shape, t.summed);
+    let map = torch_map(&t.map);
+    let sequential = match &t.sequential {
+        Some(m) => {
+            let m = torch_map(m);
+            quote!(::core::option::Option::Some(#m))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        ::kiln::TorchTensor { name: #name, shape: &[#(#shape),*], map: #map, sequential: #sequential, summed: #summed }
+    }
+}
+
+fn torch_map(m: &TorchMap) -> TokenStream {
+    let (offset, view, axes) = (m.offset, &m.view, &m.axes);
+    let blocks = match &m.blocks {
+        Some((axis, order)) => quote!(::core::option::Option::Some((#axis, &[#(#order),*]))),
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        ::kiln::TorchMap { offset: #offset, view: &[#(#view),*], axes: &[#(#axes),*], blocks: #blocks }
+    }
+}
