@@ -181,3 +181,32 @@ pub fn positive_pair(
         )),
     }
 }
+
+/// A normalisation's `axis`: kiln normalises the last (channels-last) axis, which Keras writes
+/// `-1`; any other axis is an error saying so.
+pub fn last_axis(value: &Value) -> syn::Result<()> {
+    match value {
+        Value::Int(-1, _) => Ok(()),
+        other => Err(syn::Error::new(
+            other.span(),
+            format!(
+                "kiln normalises the last axis (features, or channels of channels-last images), \
+                which is `axis = -1`, but `axis` is {}; remove the argument",
+                other.describe()
+            ),
+        )),
+    }
+}
+
+/// A normalisation's `epsilon`: a positive number.
+pub fn epsilon(value: &Value) -> syn::Result<f64> {
+    let epsilon = number(value, "`epsilon`")?;
+    if epsilon > 0.0 && epsilon.is_finite() {
+        Ok(epsilon)
+    } else {
+        Err(syn::Error::new(
+            value.span(),
+            format!("`epsilon` is added to the variance under a square root and must be positive, but is `{epsilon:?}`"),
+        ))
+    }
+}

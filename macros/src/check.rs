@@ -50,7 +50,6 @@ pub fn check(decl: ModelDecl) -> syn::Result<Model> {
     let mut layers: Vec<Layer> = Vec::new();
     let mut shape = input.clone();
     let mut counts: HashMap<&str, usize> = HashMap::new();
-    let mut offset = 0;
     let mut torch_order = TorchOrder::Kiln;
     for (call, spec) in specs {
         let output = spec.output_shape(&shape, call)?;
@@ -79,12 +78,8 @@ pub fn check(decl: ModelDecl) -> syn::Result<Model> {
                 "two layers are named `{layer_name}`; layer names must be unique"
             )));
         }
-        let mut params = spec.params(&shape, &output, torch_order);
+        let params = spec.params(&shape, &output, torch_order);
         torch_order = spec.torch_order(&shape, torch_order);
-        for p in &mut params {
-            p.offset = offset;
-            offset += p.len();
-        }
         layers.push(Layer {
             name: layer_name,
             spec,
@@ -94,6 +89,7 @@ pub fn check(decl: ModelDecl) -> syn::Result<Model> {
         });
         shape = output;
     }
+    place_params(&mut layers);
     Ok(Model {
         attrs,
         vis,
@@ -101,6 +97,20 @@ pub fn check(decl: ModelDecl) -> syn::Result<Model> {
         input,
         layers,
     })
+}
+
+/// Gives every parameter its offset in the flat buffer: the trainable ones first, in layer
+/// order, then the non-trainable ones, so that optimizers see one prefix.
+fn place_params(layers: &mut [Layer]) {
+    let mut offset = 0;
+    for trainable in [true, false] {
+        for p in layers.iter_mut().flat_map(|l| &mut l.params) {
+            if p.trainable == trainable {
+                p.offset = offset;
+                offset += p.len();
+            }
+        }
+    }
 }
 
 fn resolve(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {

@@ -19,10 +19,21 @@ impl Model {
         self.layers.last().map_or(&self.input, |l| &l.output)
     }
 
+    /// Every parameter's scalars, trainable or not: the flat buffer's length.
     pub fn param_count(&self) -> usize {
         self.layers
             .iter()
             .flat_map(|l| &l.params)
+            .map(|p| p.len())
+            .sum()
+    }
+
+    /// The trainable parameters' scalars, which come first in the flat buffer.
+    pub fn trainable_count(&self) -> usize {
+        self.layers
+            .iter()
+            .flat_map(|l| &l.params)
+            .filter(|p| p.trainable)
             .map(|p| p.len())
             .sum()
     }

@@ -11,6 +11,7 @@ pub enum Init {
         fan_out: usize,
     },
     Zeros,
+    Ones,
     /// Keras' `Orthogonal` for a `[rows, cols]` matrix (recurrent kernels).
     Orthogonal {
         rows: usize,
@@ -33,6 +34,9 @@ pub struct Param {
     /// The PyTorch tensors holding it within the layer's module (one, or two for a bias PyTorch
     /// splits), in state_dict order.
     pub torch: Vec<TorchTensor>,
+    /// Whether optimizers update it. Non-trainable parameters (BatchNormalization's moving
+    /// statistics) are stored after every trainable one, and only the training step moves them.
+    pub trainable: bool,
     /// Offset in the model's flat parameter buffer, filled in after shape inference.
     pub offset: usize,
 }
@@ -45,7 +49,16 @@ impl Param {
             shape,
             init,
             torch,
+            trainable: true,
             offset: 0,
+        }
+    }
+
+    /// The same parameter, kept out of the optimizers' reach.
+    pub fn non_trainable(self) -> Self {
+        Param {
+            trainable: false,
+            ..self
         }
     }
 
@@ -79,6 +92,17 @@ impl Param {
         } else {
             vec![kernel]
         }
+    }
+
+    /// A normalisation's `gamma` (ones, PyTorch's `weight`) with `scale`, and `beta` (zeros,
+    /// `bias`) with `center`, of `features` values each.
+    pub fn scale_and_shift(features: usize, scale: bool, center: bool) -> Vec<Param> {
+        let gamma = Param::same_in_torch("gamma", vec![features], Init::Ones, "weight");
+        let beta = Param::same_in_torch("beta", vec![features], Init::Zeros, "bias");
+        [(scale, gamma), (center, beta)]
+            .into_iter()
+            .filter_map(|(keep, p)| keep.then_some(p))
+            .collect()
     }
 
     pub fn len(&self) -> usize {

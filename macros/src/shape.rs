@@ -49,12 +49,13 @@ impl Shape {
         }
     }
 
-    /// Values per time step of a sequence, or per sample otherwise: what a layer acting on the
-    /// last axis sees at a time.
+    /// The last (channels-last) axis: a vector's features, an image's channels, the features
+    /// of each time step. What a layer acting on the last axis sees at a time.
     pub fn last_axis(&self) -> usize {
         match *self {
+            Shape::Vector(n) => n,
+            Shape::Image { c, .. } => c,
             Shape::Sequence { f, .. } => f,
-            ref other => other.size(),
         }
     }
 }

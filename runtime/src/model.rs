@@ -58,8 +58,12 @@ pub trait Model<T: Scalar>: Sized {
     /// Time steps in one output sample: 1 for a vector, `t` for a `[t, units]` sequence output
     /// (`return_sequences = true` or a per-step `Dense` last).
     const OUTPUT_STEPS: usize = 1;
-    /// Number of trainable parameters.
+    /// Number of parameters, trainable or not: the length of [`Model::params`].
     const PARAM_COUNT: usize;
+    /// Number of trainable parameters: the first this many of [`Model::params`], which
+    /// optimizers update. The rest (BatchNormalization's moving statistics) move only through
+    /// [`Model::update_moving_statistics`].
+    const TRAINABLE_PARAMS: usize = Self::PARAM_COUNT;
     /// The activation producing the output, for fused loss paths.
     const OUTPUT_ACTIVATION: OutputActivation;
     /// Every layer, its output shape and its parameter tensors' places in [`Model::params`].
@@ -83,6 +87,12 @@ pub trait Model<T: Scalar>: Sized {
     /// `at`), writes [`Workspace::grads`], and the input gradient when `input_grad`.
     /// Allocates nothing.
     fn backward(&self, ws: &mut Self::Workspace, x: &[T], n: usize, at: GradAt, input_grad: bool);
+    /// After a training-mode forward pass over `n` samples: moves the non-trainable statistics
+    /// (BatchNormalization's moving mean and variance) toward the batch's, as Keras does during
+    /// training. Nothing for models without such statistics. Allocates nothing.
+    fn update_moving_statistics(&mut self, ws: &Self::Workspace, n: usize) {
+        let _ = (ws, n);
+    }
 }
 
 /// The buffers of a model's batched passes.
@@ -150,6 +160,9 @@ pub struct ParamInfo {
     /// `weight [out, in]`; a recurrent bias is two, `bias_ih_l0` and `bias_hh_l0`. The layer kind
     /// states them (`macros/src/layers/`), so weight files know no layer by name.
     pub torch: &'static [TorchTensor],
+    /// Whether optimizers update it (false for BatchNormalization's moving statistics, which
+    /// come after every trainable parameter in the flat buffer).
+    pub trainable: bool,
     /// First element in the flat buffer.
     pub offset: usize,
     /// Number of elements.

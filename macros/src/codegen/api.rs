@@ -13,6 +13,7 @@ pub fn constants(model: &Model) -> TokenStream {
     let name = &model.name;
     let (input_size, output_size) = (model.input.size(), model.output().size());
     let (param_count, input_shape) = (model.param_count(), model.input.dims());
+    let trainable = model.trainable_count();
     let (layer_infos, inits) = (params::layer_infos(model), params::init(model));
     let summary = summary::summary(model);
     quote! {
@@ -31,8 +32,10 @@ pub fn constants(model: &Model) -> TokenStream {
             pub const INPUT_SIZE: usize = #input_size;
             /// Scalars in one output sample.
             pub const OUTPUT_SIZE: usize = #output_size;
-            /// Number of trainable parameters.
+            /// Number of parameters, trainable or not (the flat buffer's length).
             pub const PARAM_COUNT: usize = #param_count;
+            /// Number of trainable parameters, the first of the flat buffer.
+            pub const TRAINABLE_PARAMS: usize = #trainable;
             /// Every layer with its output shape and parameter tensors.
             pub const LAYERS: &'static [::kiln::LayerInfo] = &[#(#layer_infos),*];
             /// The Keras-style summary table, computed at compile time.
@@ -168,8 +171,10 @@ pub fn model_impl(model: &Model, passes: &Passes, new_workspace: &TokenStream) -
     let ws = workspace::workspace_name(model);
     let (input_size, output_size) = (model.input.size(), model.output().size());
     let (param_count, input_shape) = (model.param_count(), model.input.dims());
+    let trainable = model.trainable_count();
     let (name_str, output_steps) = (name.to_string(), output_steps(model));
     let (forward, backward) = (&passes.forward, &passes.backward);
+    let update_statistics = &passes.update_statistics;
     let output_activation = &passes.output_activation;
     quote! {
         impl<T: ::kiln::Scalar> ::kiln::Model<T> for #name<T> {
@@ -179,6 +184,7 @@ pub fn model_impl(model: &Model, passes: &Passes, new_workspace: &TokenStream) -
             const INPUT_SIZE: usize = #input_size;
             const OUTPUT_SIZE: usize = #output_size;
             const PARAM_COUNT: usize = #param_count;
+            const TRAINABLE_PARAMS: usize = #trainable;
             const OUTPUT_STEPS: usize = #output_steps;
             const OUTPUT_ACTIVATION: ::kiln::OutputActivation = #output_activation;
             const LAYERS: &'static [::kiln::LayerInfo] = Self::LAYERS;
@@ -202,6 +208,7 @@ pub fn model_impl(model: &Model, passes: &Passes, new_workspace: &TokenStream) -
 
             fn forward(&self, ws: &mut #ws<T>, x: &[T], n: usize, mode: ::kiln::Mode) {
                 ::kiln::__private::check_batch(x.len(), #input_size, n, ws.capacity);
+                ws.mode = mode;
                 let params: &[T] = &self.params;
                 let _ = (mode, params);
                 #(#forward)*
@@ -209,9 +216,15 @@ pub fn model_impl(model: &Model, passes: &Passes, new_workspace: &TokenStream) -
 
             fn backward(&self, ws: &mut #ws<T>, x: &[T], n: usize, at: ::kiln::GradAt, input_grad: bool) {
                 ::kiln::__private::check_batch(x.len(), #input_size, n, ws.capacity);
-                let params: &[T] = &self.params;
-                let _ = (at, input_grad, params);
+                let (params, mode): (&[T], ::kiln::Mode) = (&self.params, ws.mode);
+                let _ = (at, input_grad, params, mode);
                 #(#backward)*
+            }
+
+            fn update_moving_statistics(&mut self, ws: &#ws<T>, n: usize) {
+                let params: &mut [T] = &mut self.params;
+                let _ = (ws, n, &params);
+                #(#update_statistics)*
             }
         }
     }

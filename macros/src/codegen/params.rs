@@ -19,6 +19,7 @@ pub fn init(model: &Model) -> Vec<TokenStream> {
                     ::kiln::__private::init::glorot_uniform(&mut params[#a..#b], #fan_in, #fan_out, &mut ::kiln::Rng::derive(seed, #stream));
                 },
                 Init::Zeros => continue,
+                Init::Ones => quote!(params[#a..#b].fill(T::one());),
                 // A stream of its own, apart from the layer's Glorot-uniform kernel.
                 Init::Orthogonal { rows, cols } => {
                     let stream = stream | (1 << 32);
@@ -54,10 +55,10 @@ pub fn layer_infos(model: &Model) -> Vec<TokenStream> {
 
 fn param_info(layer: &str, p: &Param) -> TokenStream {
     let name = format!("{layer}.{}", p.name);
-    let (shape, offset, len) = (&p.shape, p.offset, p.len());
+    let (shape, offset, len, trainable) = (&p.shape, p.offset, p.len(), p.trainable);
     let torch = p.torch.iter().map(torch_tensor);
     quote! {
-        ::kiln::ParamInfo { name: #name, shape: &[#(#shape),*], torch: &[#(#torch),*], offset: #offset, len: #len }
+        ::kiln::ParamInfo { name: #name, shape: &[#(#shape),*], torch: &[#(#torch),*], trainable: #trainable, offset: #offset, len: #len }
     }
 }
 

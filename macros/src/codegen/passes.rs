@@ -34,6 +34,8 @@ pub struct Passes {
     pub backward: Vec<TokenStream>,
     /// The body of `predict`, binding `hL` from `h0`.
     pub predict: Vec<TokenStream>,
+    /// The body of `Model::update_moving_statistics`.
+    pub update_statistics: Vec<TokenStream>,
     /// `Model::OUTPUT_ACTIVATION`.
     pub output_activation: TokenStream,
     /// The workspace slice a loss reads as the logits.
@@ -58,6 +60,10 @@ impl Passes {
             predict: cxs
                 .iter()
                 .map(|cx| model.layers[cx.index].spec.predict(cx))
+                .collect(),
+            update_statistics: cxs
+                .iter()
+                .map(|cx| model.layers[cx.index].spec.update_moving_statistics(cx))
                 .collect(),
             output_activation,
             logits,

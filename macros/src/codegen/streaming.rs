@@ -62,12 +62,14 @@ impl Streaming {
             #[derive(Clone, Debug, PartialEq)]
             #vis struct #state_name<T: ::kiln::Scalar = f32> {
                 #(#field_decls,)*
+                // Keeps `T` used when no layer keeps a state (a stream of per-step layers).
+                __kiln_scalar: ::core::marker::PhantomData<T>,
             }
 
             const _: () = {
                 impl<T: ::kiln::Scalar> ::core::default::Default for #state_name<T> {
                     fn default() -> Self {
-                        Self { #(#field_inits,)* }
+                        Self { #(#field_inits,)* __kiln_scalar: ::core::marker::PhantomData }
                     }
                 }
 

@@ -43,10 +43,12 @@ pub fn summary(model: &Model) -> String {
             thousands(*count)
         ));
     }
-    let total = model.param_count();
+    let (total, trainable) = (model.param_count(), model.trainable_count());
     out.push_str(&format!(
-        "{double}\nTotal params: {t}\nTrainable params: {t}\nNon-trainable params: 0\n{rule}",
-        t = thousands(total)
+        "{double}\nTotal params: {}\nTrainable params: {}\nNon-trainable params: {}\n{rule}",
+        thousands(total),
+        thousands(trainable),
+        thousands(total - trainable)
     ));
     out
 }

@@ -48,6 +48,11 @@ impl Fields {
             Scratch::Buffer { name, per_sample } => {
                 self.buffer(names::scratch(layer, name), per_sample);
             }
+            Scratch::Batch { name, len } => {
+                let f = names::scratch(layer, name);
+                self.decls.push(quote!(#f: ::kiln::__private::Box<[T]>));
+                self.inits.push(quote!(#f: ::kiln::__private::zeroed(#len)));
+            }
             Scratch::Indices { name, per_sample } => {
                 let f = names::scratch(layer, name);
                 self.decls.push(quote!(#f: ::kiln::__private::Box<[u32]>));
@@ -78,6 +83,8 @@ pub fn declaration(model: &Model, fields: &Fields, state: Option<&Ident>) -> Tok
         #[doc = #doc]
         #vis struct #ws<T: ::kiln::Scalar = f32> {
             capacity: usize,
+            /// The mode of the last forward pass, which backward differentiates.
+            mode: ::kiln::Mode,
             grads: ::kiln::__private::Box<[T]>,
             #(#decls,)*
             #state
@@ -94,6 +101,7 @@ pub fn constructor(model: &Model, fields: &Fields, streams: bool) -> TokenStream
         let seed = 0u64;
         #ws {
             capacity,
+            mode: ::kiln::Mode::Infer,
             grads: ::kiln::__private::zeroed(#param_count),
             #(#inits,)*
             #state

@@ -85,18 +85,31 @@ impl Cx<'_> {
     /// Binds `grad_<name>` to `&mut [T]` for each of this layer's parameters (disjoint slices
     /// of the flat gradient buffer).
     pub fn bind_param_grads(&self) -> TokenStream {
-        let Some(first) = self.params.first() else {
+        // A layer's trainable parameters are consecutive in the flat buffer.
+        let trainable = || self.params.iter().filter(|p| p.trainable);
+        let Some(first) = trainable().next() else {
             return TokenStream::new();
         };
         let start = first.offset;
         let mut out = quote!(let rest = &mut ws.grads[#start..];);
-        for p in self.params {
+        for p in trainable() {
             let name = format_ident!("grad_{}", p.name);
             let len = p.len();
             out.extend(quote!(let (#name, rest) = rest.split_at_mut(#len);));
         }
         out.extend(quote!(let _ = rest;));
         out
+    }
+
+    /// `Some(grad_<name>)` or `None`: the gradient [`Cx::bind_param_grads`] bound for the
+    /// parameter `name`, if the layer has it.
+    pub fn grad_param(&self, name: &str) -> TokenStream {
+        if self.params.iter().any(|p| p.name == name) {
+            let grad = format_ident!("grad_{}", name);
+            quote!(::core::option::Option::Some(#grad))
+        } else {
+            quote!(::core::option::Option::None)
+        }
     }
 
     /// `Some(grad_bias)` or `None`: the bias gradient bound by [`Cx::bind_param_grads`], if any.

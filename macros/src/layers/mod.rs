@@ -121,6 +121,13 @@ pub trait LayerSpec {
         matches!(cx.input_shape, Shape::Vector(_)).then(|| self.predict(cx))
     }
 
+    /// After a training-mode forward pass over `n` samples, statements moving the layer's
+    /// non-trainable parameters (bound mutable as `params`) toward the batch's statistics in
+    /// the workspace `ws`.
+    fn update_moving_statistics(&self, _cx: &Cx) -> TokenStream {
+        TokenStream::new()
+    }
+
     /// The workspace field holding the input of the output activation (the logits), when this
     /// layer's output activation is not linear.
     fn logits(&self, _cx: &Cx) -> Option<TokenStream> {
@@ -141,6 +148,8 @@ pub enum Scratch {
         name: &'static str,
         per_sample: usize,
     },
+    /// `len` scalars for the whole batch (statistics over it).
+    Batch { name: &'static str, len: usize },
     /// A random stream (dropout masks), seeded from the workspace seed.
     Rng { name: &'static str },
 }

@@ -5,7 +5,7 @@
 //!
 //! * the model's parameters, exactly as [`crate::io::save`] writes them (same tensor names,
 //!   layouts and metadata, so the parameters load the way a weight file does);
-//! * the optimizer's state buffers as `optimizer/<name>` tensors of `PARAM_COUNT` values, with
+//! * the optimizer's state buffers as `optimizer/<name>` tensors of `TRAINABLE_PARAMS` values, with
 //!   PyTorch's `state_dict` names (`optimizer/exp_avg`, `optimizer/exp_avg_sq`,
 //!   `optimizer/momentum_buffer`, ...), in the model's dtype;
 //! * where training stands, once `fit` has run: `fit/shuffle_rng` (`U64 [4]`, the xoshiro256++
@@ -161,7 +161,7 @@ pub enum CheckpointError {
         path: PathBuf,
         /// The tensor's name: an optimizer buffer (`optimizer/exp_avg`) or a `fit/` tensor.
         tensor: String,
-        /// The shape it must have: `[PARAM_COUNT]` for an optimizer buffer, `[4]` for the
+        /// The shape it must have: `[TRAINABLE_PARAMS]` for an optimizer buffer, `[4]` for the
         /// shuffling stream, `[streams, 4]` for the dropout streams, `[samples]` for `fit/order`.
         expected: Vec<usize>,
         /// The shape the file gives it.
@@ -364,7 +364,7 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
         let mut weights: Vec<(&str, TensorView<'_>)> = Vec::new();
         for (name, view) in file.tensors.iter() {
             if let Some(buffer) = name.strip_prefix(OPTIMIZER_PREFIX) {
-                buffers.push((buffer, file.floats::<T>(name, &view, M::PARAM_COUNT)?));
+                buffers.push((buffer, file.floats::<T>(name, &view, M::TRAINABLE_PARAMS)?));
             } else if name.starts_with(FIT_PREFIX) {
                 if ![SHUFFLE_RNG, ORDER, DROPOUT_RNG].contains(&name) || seed.is_none() {
                     return Err(CheckpointError::UnexpectedTensor {

@@ -222,7 +222,7 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
                 "categorical cross-entropy over a sequence output (one distribution per time step) is not supported: flatten the output or end with a recurrent layer that returns its last state"
             )
         };
-        optimizer.init(M::PARAM_COUNT);
+        optimizer.init(M::TRAINABLE_PARAMS);
         let base_lr = optimizer.learning_rate();
         let ws = model.workspace(0);
         Trainer {
@@ -350,11 +350,15 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
             return loss;
         }
         self.model.backward(&mut self.ws, x, n, at, false);
+        self.model.update_moving_statistics(&self.ws, n);
+        let trainable = M::TRAINABLE_PARAMS;
         if let Some(max_norm) = self.clip_norm {
-            clip_grad_norm(self.ws.grads_mut(), max_norm);
+            clip_grad_norm(&mut self.ws.grads_mut()[..trainable], max_norm);
         }
-        self.optimizer
-            .step(self.model.params_mut(), self.ws.grads());
+        self.optimizer.step(
+            &mut self.model.params_mut()[..trainable],
+            &self.ws.grads()[..trainable],
+        );
         loss
     }
 
