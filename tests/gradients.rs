@@ -212,3 +212,17 @@ gradient_checks! {
     };
 }
 
+// BatchNormalization through the batch statistics (training) and with the moving statistics as
+// constants (inference).
+gradient_checks! {
+    batch_norm_vector_training: BatchNormVectorTrain { Input(4), Dense(5), BatchNormalization(), Dense(3, activation = tanh) } in Train;
+    batch_norm_vector_inference: BatchNormVectorInfer { Input(4), Dense(5), BatchNormalization(), Dense(3, activation = tanh) };
+    batch_norm_image_training: BatchNormImageTrain {
+        Input(4, 3, 2), Conv2D(3, 2, padding = same), BatchNormalization(momentum = 0.9), Activation(relu), Flatten(), Dense(2)
+    } in Train;
+    batch_norm_image_inference: BatchNormImageInfer { Input(4, 3, 2), BatchNormalization(epsilon = 1e-5), Flatten(), Dense(2) };
+    batch_norm_sequence_training: BatchNormSequenceTrain { Input(4, 3), BatchNormalization(convention = pytorch), LSTM(2) } in Train;
+    batch_norm_without_affine: BatchNormBare { Input(4), BatchNormalization(center = false, scale = false), Dense(2) } in Train;
+    batch_norm_scale_only: BatchNormScale { Input(4), BatchNormalization(center = false), Dense(2) } in Train;
+    batch_norm_first_and_last: BatchNormFirstLast { Input(5), BatchNormalization(), Dense(4), BatchNormalization() } in Train;
+}

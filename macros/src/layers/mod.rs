@@ -5,6 +5,7 @@
 //! two files and one entry in [`REGISTRY`]; see `CONTRIBUTING.md`.
 
 mod activation;
+mod batch_normalization;
 mod conv2d;
 mod cx;
 mod dense;
@@ -48,6 +49,7 @@ pub const REGISTRY: &[Kind] = &[
     lstm::KIND,
     simple_rnn::KIND,
     gru::KIND,
+    batch_normalization::KIND,
 ];
 
 /// What a layer kind tells the compiler.
