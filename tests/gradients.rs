@@ -212,8 +212,8 @@ gradient_checks! {
     };
 }
 
-// BatchNormalization through the batch statistics (training) and with the moving statistics as
-// constants (inference).
+// Normalisation: BatchNormalization through the batch statistics (training) and with the moving
+// statistics as constants (inference), LayerNormalization per row, PReLU on both signs.
 gradient_checks! {
     batch_norm_vector_training: BatchNormVectorTrain { Input(4), Dense(5), BatchNormalization(), Dense(3, activation = tanh) } in Train;
     batch_norm_vector_inference: BatchNormVectorInfer { Input(4), Dense(5), BatchNormalization(), Dense(3, activation = tanh) };
@@ -225,4 +225,11 @@ gradient_checks! {
     batch_norm_without_affine: BatchNormBare { Input(4), BatchNormalization(center = false, scale = false), Dense(2) } in Train;
     batch_norm_scale_only: BatchNormScale { Input(4), BatchNormalization(center = false), Dense(2) } in Train;
     batch_norm_first_and_last: BatchNormFirstLast { Input(5), BatchNormalization(), Dense(4), BatchNormalization() } in Train;
+    layer_norm_vector: LayerNormVector { Input(5), Dense(6), LayerNormalization(), Dense(3, activation = tanh) };
+    layer_norm_sequence: LayerNormSequence { Input(4, 3), LayerNormalization(epsilon = 1e-5), GRU(2, return_sequences = true) };
+    layer_norm_without_affine: LayerNormBare { Input(5), LayerNormalization(center = false, scale = false), Dense(2) };
+    layer_norm_first: LayerNormFirst { Input(6), LayerNormalization(scale = false) };
+    prelu_vector: PReluVector { Input(4), Dense(6), PReLU(), Dense(2) };
+    prelu_image: PReluImage { Input(4, 3, 2), Conv2D(3, 2), PReLU(), Flatten(), Dense(2) };
+    prelu_first: PReluFirst { Input(5), PReLU() };
 }

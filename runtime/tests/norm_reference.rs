@@ -1,4 +1,4 @@
-//! BatchNormalization against PyTorch (`batchnorm_*` of the
+//! Normalisation and PReLU against PyTorch (`batchnorm_*`, `layernorm_*`, `prelu_dense` of the
 //! reference cases): outputs, every gradient from the reference's `grad.output`, and the moving
 //! statistics after a training step, in both conventions (PyTorch's, and Keras' with `_keras`),
 //! within 1e-5 (f32). Parameters are set from the Keras-layout tensors (`keras.*`).
@@ -14,6 +14,9 @@ model! {
     struct BatchNormDenseKeras { Input(4), BatchNormalization() }
     struct BatchNormImage { Input(4, 3, 2), BatchNormalization(convention = pytorch) }
     struct BatchNormImageKeras { Input(4, 3, 2), BatchNormalization() }
+    struct LayerNormDense { Input(5), LayerNormalization() }
+    struct LayerNormSequence { Input(4, 3), LayerNormalization(epsilon = 1e-3) }
+    struct PReluDense { Input(4), Dense(3, name = "dense"), PReLU(name = "prelu") }
 }
 
 /// Copies reference tensor `tensor` into parameter `name` (Keras layout, kiln's own).
@@ -154,4 +157,73 @@ fn batchnorm_image_train_keras() {
 #[test]
 fn batchnorm_image_eval_keras() {
     batch_norm::<BatchNormImageKeras>("batchnorm_image_eval_keras", false, true);
+}
+
+fn layer_norm<M: Model<f32>>(case: &str) {
+    let case = load_case(case);
+    let mut model = M::seeded(0);
+    set(
+        &mut model,
+        &case,
+        "layer_normalization.gamma",
+        "keras.gamma",
+    );
+    set(&mut model, &case, "layer_normalization.beta", "keras.beta");
+    let ws = run(
+        &model,
+        &case,
+        Mode::Train,
+        ["input", "output", "grad.output", "grad.input"],
+    );
+    case.assert_close(
+        "∂L/∂gamma",
+        grad::<M>(&ws, "layer_normalization.gamma"),
+        "grad.keras.gamma",
+    );
+    case.assert_close(
+        "∂L/∂beta",
+        grad::<M>(&ws, "layer_normalization.beta"),
+        "grad.keras.beta",
+    );
+}
+
+#[test]
+fn layernorm_dense() {
+    layer_norm::<LayerNormDense>("layernorm_dense");
+}
+
+#[test]
+fn layernorm_sequence() {
+    layer_norm::<LayerNormSequence>("layernorm_sequence");
+}
+
+#[test]
+fn prelu_dense() {
+    let case = load_case("prelu_dense");
+    let mut model = PReluDense::seeded(0);
+    set(&mut model, &case, "dense.kernel", "keras.dense.kernel");
+    set(&mut model, &case, "dense.bias", "keras.dense.bias");
+    set(&mut model, &case, "prelu.alpha", "keras.prelu.alpha");
+    let ws = run(
+        &model,
+        &case,
+        Mode::Train,
+        ["input", "output", "grad.output", "grad.input"],
+    );
+    type M = PReluDense;
+    case.assert_close(
+        "∂L/∂kernel",
+        grad::<M>(&ws, "dense.kernel"),
+        "grad.keras.dense.kernel",
+    );
+    case.assert_close(
+        "∂L/∂bias",
+        grad::<M>(&ws, "dense.bias"),
+        "grad.keras.dense.bias",
+    );
+    case.assert_close(
+        "∂L/∂alpha",
+        grad::<M>(&ws, "prelu.alpha"),
+        "grad.keras.prelu.alpha",
+    );
 }

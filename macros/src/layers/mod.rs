@@ -12,8 +12,10 @@ mod dense;
 mod dropout;
 mod flatten;
 mod gru;
+mod layer_normalization;
 mod lstm;
 mod pool;
+mod prelu;
 mod recurrent;
 mod simple_rnn;
 
@@ -50,6 +52,8 @@ pub const REGISTRY: &[Kind] = &[
     simple_rnn::KIND,
     gru::KIND,
     batch_normalization::KIND,
+    layer_normalization::KIND,
+    prelu::KIND,
 ];
 
 /// What a layer kind tells the compiler.

@@ -12,8 +12,10 @@ pub mod dense;
 pub mod dropout;
 pub mod gru;
 pub mod init;
+pub mod layer_normalization;
 pub mod lstm;
 pub mod pool;
+pub mod prelu;
 pub mod recurrent;
 pub mod simple_rnn;
 
