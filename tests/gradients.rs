@@ -233,3 +233,29 @@ gradient_checks! {
     prelu_image: PReluImage { Input(4, 3, 2), Conv2D(3, 2), PReLU(), Flatten(), Dense(2) };
     prelu_first: PReluFirst { Input(5), PReLU() };
 }
+
+// Residual blocks: identity shortcuts, nested blocks, projection shortcuts (Dense, strided
+// Conv2D), blocks first and last, and normalisation inside.
+gradient_checks! {
+    residual_dense: ResidualDense { Input(5), Residual { Dense(6, activation = tanh), Dense(5) }, Dense(2) };
+    residual_first_and_last: ResidualEnds { Input(4), Residual { Dense(4, activation = relu) } };
+    residual_nested: ResidualNested {
+        Input(4), Dense(5, activation = tanh),
+        Residual { Dense(5, activation = sigmoid), Residual { Dense(5, activation = tanh), Dense(5) }, Dense(5) },
+        Activation(tanh), Dense(2)
+    };
+    residual_projected_dense: ResidualProjectedDense {
+        Input(4), Residual(shortcut = Dense(6)) { Dense(6, activation = tanh), Dense(6) }, Dense(2)
+    };
+    residual_projected_conv: ResidualProjectedConv {
+        Input(6, 5, 2), Conv2D(3, 3, padding = same, activation = tanh),
+        Residual(shortcut = Conv2D(4, 1, strides = 2)) { Conv2D(4, 3, strides = 2, padding = same, activation = tanh), Conv2D(4, 3, padding = same) },
+        GlobalAveragePooling2D(), Dense(2)
+    };
+    residual_cnn_batch_norm: ResidualCnnBatchNorm {
+        Input(5, 4, 2), Conv2D(3, 3, padding = same),
+        Residual { Conv2D(3, 3, padding = same), BatchNormalization(), Activation(tanh), Conv2D(3, 3, padding = same) },
+        Activation(tanh), Flatten(), Dense(2)
+    } in Train;
+    residual_sequence: ResidualSequence { Input(4, 3), Residual { LSTM(3, return_sequences = true) }, GRU(2) };
+}

@@ -245,7 +245,7 @@ fn param_infos_describe_the_pytorch_tensors() {
             for p in layer.params {
                 for tensor in p.torch {
                     listed.push((
-                        format!("{}.{}", layer.torch_index, tensor.name),
+                        format!("{}.{}", layer.torch_prefix, tensor.name),
                         tensor.shape.to_vec(),
                     ));
                 }
@@ -260,11 +260,11 @@ fn param_infos_describe_the_pytorch_tensors() {
     check::<Lstm>();
     check::<Gru>();
     check::<Rnn>();
-    let indices: Vec<usize> = Pooled::<f32>::LAYERS
+    let indices: Vec<&str> = Pooled::<f32>::LAYERS
         .iter()
-        .map(|l| l.torch_index)
+        .map(|l| l.torch_prefix)
         .collect();
-    assert_eq!(indices, [0, 1, 3, 5, 6]);
+    assert_eq!(indices, ["0", "1", "3", "5", "6"]);
 }
 
 /// `ConvFlat` by hand from PyTorch tensors: Conv2d on the NCHW image, ReLU, then the flatten

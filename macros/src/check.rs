@@ -4,10 +4,9 @@
 use crate::args;
 use crate::ctxt::Ctxt;
 use crate::ir::{Layer, Model};
-use crate::layers::{LayerSpec, REGISTRY};
+use crate::layers::{resolve, Closing, LayerSpec, Wiring};
 use crate::parse::{Call, ModelDecl, Value};
 use crate::shape::{Shape, TorchOrder};
-use crate::suggest::did_you_mean;
 use std::collections::HashMap;
 
 pub fn check(decl: ModelDecl) -> syn::Result<Model> {
@@ -38,21 +37,152 @@ pub fn check(decl: ModelDecl) -> syn::Result<Model> {
 
     // Resolve every layer and read its arguments, reporting all such mistakes together.
     let mut ctxt = Ctxt::default();
-    let mut specs = Vec::new();
-    for call in rest {
-        if let Some(spec) = ctxt.take(resolve(call)) {
-            specs.push((call, spec));
-        }
-    }
+    let resolved = resolve_all(rest, &mut ctxt);
     ctxt.finish()?;
 
     // Infer shapes down the chain; the first mismatch stops it, since later shapes would be guesses.
-    let mut layers: Vec<Layer> = Vec::new();
-    let mut shape = input.clone();
-    let mut counts: HashMap<&str, usize> = HashMap::new();
-    let mut torch_order = TorchOrder::Kiln;
-    for (call, spec) in specs {
-        let output = spec.output_shape(&shape, call)?;
+    let mut chain = Chain::new(input.clone());
+    chain.extend(resolved)?;
+    let mut layers = chain.layers;
+    place_params(&mut layers);
+    Ok(Model {
+        attrs,
+        vis,
+        name,
+        input,
+        layers,
+    })
+}
+
+/// A call resolved to its layer spec, with its block's calls resolved too.
+struct Resolved<'a> {
+    call: &'a Call,
+    spec: Box<dyn LayerSpec>,
+    body: Option<Vec<Resolved<'a>>>,
+}
+
+fn resolve_all<'a>(calls: &'a [Call], ctxt: &mut Ctxt) -> Vec<Resolved<'a>> {
+    let mut out = Vec::new();
+    for call in calls {
+        let body = call.body.as_deref().map(|body| resolve_all(body, ctxt));
+        if let Some(spec) = ctxt.take(resolve(call)) {
+            out.push(Resolved { call, spec, body });
+        }
+    }
+    out
+}
+
+/// The layers checked so far, and what shape inference carries down the chain.
+struct Chain {
+    layers: Vec<Layer>,
+    shape: Shape,
+    counts: HashMap<&'static str, usize>,
+    torch_order: TorchOrder,
+    /// The PyTorch module of each enclosing block (the model's `nn.Sequential` first): its
+    /// path and the index of its next child.
+    torch: Vec<(String, usize)>,
+}
+
+impl Chain {
+    fn new(input: Shape) -> Chain {
+        Chain {
+            layers: Vec::new(),
+            shape: input,
+            counts: HashMap::new(),
+            torch_order: TorchOrder::Kiln,
+            torch: vec![(String::new(), 0)],
+        }
+    }
+
+    fn extend(&mut self, resolved: Vec<Resolved>) -> syn::Result<()> {
+        for Resolved { call, spec, body } in resolved {
+            match body {
+                None => {
+                    let prefix = self.next_torch_prefix(spec.torch_modules());
+                    self.push(call, spec, Wiring::Chain, prefix)?;
+                }
+                Some(body) => self.block(call, spec, body)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// A layer with a block: the opening layer, the block's layers one level down, then the
+    /// layers the opening one closes it with (a shortcut reading the block's input, a join).
+    fn block(
+        &mut self,
+        call: &Call,
+        spec: Box<dyn LayerSpec>,
+        body: Vec<Resolved>,
+    ) -> syn::Result<()> {
+        let (open, block_input) = (self.layers.len(), self.shape.clone());
+        let prefix = self.next_torch_prefix(1);
+        self.push(call, spec, Wiring::Chain, prefix.clone())?;
+        self.torch.push((prefix.clone(), 0));
+        self.extend(body)?;
+        self.torch.pop();
+        let branch_output = self.shape.clone();
+        let closing = self.layers[open]
+            .spec
+            .close_block(call, open, &block_input, &branch_output);
+        let Some(closing) = closing else {
+            return Err(call.error(format!(
+                "`{}` takes no block of layers: remove the braces after it",
+                call.name
+            )));
+        };
+        for Closing {
+            spec,
+            shortcut,
+            call,
+        } in closing
+        {
+            if shortcut {
+                let modules = spec.torch_modules();
+                let path = if modules == 1 {
+                    format!("{prefix}.shortcut")
+                } else {
+                    format!("{prefix}.shortcut.0")
+                };
+                self.shape = block_input.clone();
+                self.push(
+                    &call,
+                    spec,
+                    Wiring::Shortcut {
+                        from: open + 1,
+                        block: open,
+                    },
+                    path,
+                )?;
+            } else {
+                self.push(&call, spec, Wiring::Chain, prefix.clone())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The PyTorch path of the next module in the enclosing block, which takes `modules`.
+    fn next_torch_prefix(&mut self, modules: usize) -> String {
+        let (path, next) = self.torch.last_mut().expect("the model's own module");
+        let prefix = if path.is_empty() {
+            next.to_string()
+        } else {
+            format!("{path}.{next}")
+        };
+        *next += modules;
+        prefix
+    }
+
+    /// Checks one layer on the current shape and appends it.
+    fn push(
+        &mut self,
+        call: &Call,
+        spec: Box<dyn LayerSpec>,
+        wiring: Wiring,
+        torch_prefix: String,
+    ) -> syn::Result<()> {
+        let input = self.shape.clone();
+        let output = spec.output_shape(&input, call)?;
         if output.size() == 0 {
             return Err(call.error(format!(
                 "`{}` would produce an empty output {}",
@@ -60,10 +190,29 @@ pub fn check(decl: ModelDecl) -> syn::Result<Model> {
                 output.keras()
             )));
         }
-        let layer_name = match spec.explicit_name() {
+        let name = self.layer_name(&*spec, call)?;
+        let params = spec.params(&input, &output, self.torch_order);
+        self.torch_order = spec.torch_order(&input, self.torch_order);
+        self.shape = output.clone();
+        self.layers.push(Layer {
+            name,
+            spec,
+            input,
+            output,
+            params,
+            wiring,
+            torch_prefix,
+            depth: self.torch.len() - 1,
+        });
+        Ok(())
+    }
+
+    /// The `name = "..."` argument, or Keras' default (`dense`, `dense_1`, ...); unique.
+    fn layer_name(&mut self, spec: &dyn LayerSpec, call: &Call) -> syn::Result<String> {
+        let name = match spec.explicit_name() {
             Some(explicit) => explicit,
             None => {
-                let count = counts.entry(spec.default_name()).or_insert(0);
+                let count = self.counts.entry(spec.default_name()).or_insert(0);
                 let n = *count;
                 *count += 1;
                 if n == 0 {
@@ -73,30 +222,13 @@ pub fn check(decl: ModelDecl) -> syn::Result<Model> {
                 }
             }
         };
-        if layers.iter().any(|l| l.name == layer_name) {
+        if self.layers.iter().any(|l| l.name == name) {
             return Err(call.error(format!(
-                "two layers are named `{layer_name}`; layer names must be unique"
+                "two layers are named `{name}`; layer names must be unique"
             )));
         }
-        let params = spec.params(&shape, &output, torch_order);
-        torch_order = spec.torch_order(&shape, torch_order);
-        layers.push(Layer {
-            name: layer_name,
-            spec,
-            input: shape,
-            output: output.clone(),
-            params,
-        });
-        shape = output;
+        Ok(name)
     }
-    place_params(&mut layers);
-    Ok(Model {
-        attrs,
-        vis,
-        name,
-        input,
-        layers,
-    })
 }
 
 /// Gives every parameter its offset in the flat buffer: the trainable ones first, in layer
@@ -111,25 +243,6 @@ fn place_params(layers: &mut [Layer]) {
             }
         }
     }
-}
-
-fn resolve(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
-    let name = call.name.to_string();
-    if name == "Input" {
-        return Err(call.error("`Input(...)` may appear only once, as the first entry of a model"));
-    }
-    if let Some(kind) = REGISTRY.iter().find(|k| k.name == name) {
-        return (kind.parse)(call);
-    }
-    // A close name is the likely fix; otherwise the whole vocabulary.
-    let suggestion = did_you_mean(&name, REGISTRY.iter().map(|k| k.name));
-    let message = if suggestion.is_empty() {
-        let known: Vec<String> = REGISTRY.iter().map(|k| format!("`{}`", k.name)).collect();
-        format!("unknown layer `{name}`; kiln knows {}", known.join(", "))
-    } else {
-        format!("unknown layer `{name}`{suggestion}")
-    };
-    Err(syn::Error::new(call.name.span(), message))
 }
 
 /// `Input(784)`, `Input(28, 28, 1)`, `Input(shape = [10, 1])`.

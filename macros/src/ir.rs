@@ -1,6 +1,6 @@
 //! The intermediate representation: a model as a checked chain of layers with known shapes.
 
-use crate::layers::LayerSpec;
+use crate::layers::{LayerSpec, Wiring};
 use crate::param::Param;
 use crate::shape::Shape;
 use syn::{Attribute, Ident, Visibility};
@@ -47,4 +47,10 @@ pub struct Layer {
     pub input: Shape,
     pub output: Shape,
     pub params: Vec<Param>,
+    pub wiring: Wiring,
+    /// The prefix of its tensors in the equivalent PyTorch `nn.Sequential`: `3`, or `1.0` and
+    /// `1.shortcut` inside a block.
+    pub torch_prefix: String,
+    /// How many blocks it is inside (for the summary).
+    pub depth: usize,
 }

@@ -35,11 +35,14 @@ pub struct ModelDecl {
 }
 
 /// `Name(arg, ..., key = value, ...)`: a layer, an input declaration or a parameterised
-/// activation such as `leaky_relu(alpha = 0.1)`.
+/// activation such as `leaky_relu(alpha = 0.1)`; a block of layers is `Name { ... }` or
+/// `Name(args) { ... }` (`Residual { Dense(8), Dense(8) }`).
 #[derive(Clone)]
 pub struct Call {
     pub name: Ident,
     pub args: Vec<Arg>,
+    /// The layers of a block, when braces follow.
+    pub body: Option<Vec<Call>>,
     /// Span of the whole call, from the name to the closing parenthesis.
     pub span: Span,
     pub tokens: TokenStream,
@@ -137,30 +140,50 @@ impl Parse for Call {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let start = input.cursor();
         let name: Ident = input.parse()?;
-        if !input.peek(syn::token::Paren) {
+        let block = input.peek(syn::token::Brace);
+        if !block && !input.peek(syn::token::Paren) {
             return Err(syn::Error::new(
                 name.span(),
                 format!("expected arguments after `{name}`: write `{name}(...)`, with empty parentheses if it takes none"),
             ));
         }
-        let content;
-        let parens = parenthesized!(content in input);
-        let args = Punctuated::<Arg, Token![,]>::parse_terminated(&content)?;
+        let mut args = Vec::new();
+        let mut end = name.span();
+        if !block {
+            let content;
+            let parens = parenthesized!(content in input);
+            args = Punctuated::<Arg, Token![,]>::parse_terminated(&content)?
+                .into_iter()
+                .collect();
+            end = parens.span.close();
+        }
+        // Re-collect the call's own tokens (name and arguments, not a block's body) so errors
+        // can be spanned at the whole call.
         let mut tokens = TokenStream::new();
         let mut cursor = start;
-        // Re-collect the call's own tokens so errors can be spanned at the whole call.
         while let Some((tt, next)) = cursor.token_tree() {
             let is_group = matches!(tt, proc_macro2::TokenTree::Group(_));
-            tt.to_tokens(&mut tokens);
+            if !(is_group && block) {
+                tt.to_tokens(&mut tokens);
+            }
             cursor = next;
-            if is_group {
+            if is_group || block {
                 break;
             }
         }
-        let span = name.span().join(parens.span.close()).unwrap_or(name.span());
+        let body = if input.peek(syn::token::Brace) {
+            let content;
+            braced!(content in input);
+            let calls = Punctuated::<Call, Token![,]>::parse_terminated(&content)?;
+            Some(calls.into_iter().collect())
+        } else {
+            None
+        };
+        let span = name.span().join(end).unwrap_or(name.span());
         Ok(Call {
             name,
-            args: args.into_iter().collect(),
+            args,
+            body,
             span,
             tokens,
         })

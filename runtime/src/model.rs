@@ -141,10 +141,11 @@ pub struct LayerInfo {
     /// Shape of one output sample.
     pub output_shape: &'static [usize],
     /// The layer's place in the equivalent PyTorch `nn.Sequential`, which prefixes its tensors'
-    /// names in a state_dict (`2.weight`). A fused non-linear activation is a module of its own
-    /// (`Dense(64, activation = relu)` is `Linear`, `ReLU`), so is every layer, and a global
-    /// pool is two (`AdaptiveAvgPool2d(1)`, `Flatten()`): see [`crate::io`].
-    pub torch_index: usize,
+    /// names in a state_dict (`2` for `2.weight`). A fused non-linear activation is a module of
+    /// its own (`Dense(64, activation = relu)` is `Linear`, `ReLU`), so is every layer, and a
+    /// global pool is two (`AdaptiveAvgPool2d(1)`, `Flatten()`); inside a residual block the
+    /// path goes on (`2.0`, `2.shortcut`): see [`crate::io`].
+    pub torch_prefix: &'static str,
     /// Parameter tensors, in storage order.
     pub params: &'static [ParamInfo],
 }

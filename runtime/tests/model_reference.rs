@@ -1,4 +1,5 @@
-//! Whole models against PyTorch (`model_mlp`, `model_cnn` in `../shared/reference/`): parameters
+//! Whole models against PyTorch (`model_mlp`, `model_cnn`, `model_residual_mlp`,
+//! `model_residual_cnn` of the reference cases): parameters
 //! loaded from the reference files' PyTorch tensors by `kiln::io` (keyed by layer name:
 //! `dense1.weight`, `conv.weight`), then forward, logits, the sparse categorical cross-entropy
 //! (fused with the softmax) and every parameter and input gradient, within 1e-5. The same
@@ -22,6 +23,25 @@ model! {
         MaxPooling2D(2, name = "pool"),
         Flatten(),
         Dense(3, activation = softmax, name = "dense"),
+    }
+    /// 5 → Residual { Dense 5 relu → Dense 5 } → relu → Dense 4 softmax.
+    struct ResidualMlp {
+        Input(5),
+        Residual { Dense(5, activation = relu, name = "dense1"), Dense(5, name = "dense2") },
+        Activation(relu),
+        Dense(4, activation = softmax, name = "dense3"),
+    }
+    /// 6×5×3 → Residual { Conv2D 3 3×3 same relu → Conv2D 3 3×3 same } → relu →
+    /// GlobalAveragePooling2D → Dense 4 softmax.
+    struct ResidualCnn {
+        Input(6, 5, 3),
+        Residual {
+            Conv2D(3, 3, padding = same, activation = relu, name = "conv1"),
+            Conv2D(3, 3, padding = same, name = "conv2"),
+        },
+        Activation(relu),
+        GlobalAveragePooling2D(),
+        Dense(4, activation = softmax, name = "dense"),
     }
 }
 
@@ -83,6 +103,16 @@ fn model_mlp() {
 #[test]
 fn model_cnn() {
     check::<Cnn>("model_cnn", "input_nhwc", "grad.input_nhwc");
+}
+
+#[test]
+fn model_residual_mlp() {
+    check::<ResidualMlp>("model_residual_mlp", "input", "grad.input");
+}
+
+#[test]
+fn model_residual_cnn() {
+    check::<ResidualCnn>("model_residual_cnn", "input_nhwc", "grad.input_nhwc");
 }
 
 /// The reference parameters as the `nn.Sequential` PyTorch would build (`Conv2d` 0, `ReLU` 1,

@@ -36,21 +36,21 @@ pub fn init(model: &Model) -> Vec<TokenStream> {
     out
 }
 
-/// The `LAYERS` entries: `::kiln::LayerInfo { .. }` for each layer, numbering the layers'
-/// modules in the equivalent PyTorch `nn.Sequential`.
+/// The `LAYERS` entries: `::kiln::LayerInfo { .. }` for each layer, with its place among the
+/// modules of the equivalent PyTorch `nn.Sequential`.
 pub fn layer_infos(model: &Model) -> Vec<TokenStream> {
-    let mut torch_index = 0;
-    let mut out = Vec::new();
-    for layer in &model.layers {
-        let (name, kind) = (&layer.name, layer.spec.kind());
-        let shape = layer.output.dims();
-        let params = layer.params.iter().map(|p| param_info(&layer.name, p));
-        out.push(quote! {
-            ::kiln::LayerInfo { name: #name, kind: #kind, output_shape: &[#(#shape),*], torch_index: #torch_index, params: &[#(#params),*] }
-        });
-        torch_index += layer.spec.torch_modules();
-    }
-    out
+    model
+        .layers
+        .iter()
+        .map(|layer| {
+            let (name, kind, torch) = (&layer.name, layer.spec.kind(), &layer.torch_prefix);
+            let shape = layer.output.dims();
+            let params = layer.params.iter().map(|p| param_info(&layer.name, p));
+            quote! {
+                ::kiln::LayerInfo { name: #name, kind: #kind, output_shape: &[#(#shape),*], torch_prefix: #torch, params: &[#(#params),*] }
+            }
+        })
+        .collect()
 }
 
 fn param_info(layer: &str, p: &Param) -> TokenStream {

@@ -20,6 +20,7 @@ pub fn contexts(model: &Model, step: bool) -> Vec<Cx<'_>> {
             input_shape: &layer.input,
             output_shape: &layer.output,
             params: &layer.params,
+            wiring: layer.wiring,
             is_last: index + 1 == last,
             step,
         })

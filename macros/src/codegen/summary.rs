@@ -27,7 +27,12 @@ pub fn summary(model: &Model) -> String {
     for layer in &model.layers {
         let count: usize = layer.params.iter().map(|p| p.len()).sum();
         rows.push((
-            format!("{} ({})", layer.name, layer.spec.kind()),
+            format!(
+                "{}{} ({})",
+                "  ".repeat(layer.depth),
+                layer.name,
+                layer.spec.kind()
+            ),
             layer.output.keras(),
             count,
         ));

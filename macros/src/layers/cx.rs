@@ -7,6 +7,16 @@ use crate::shape::Shape;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
+/// Where a layer reads its input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wiring {
+    /// The previous layer's output (or the model's input).
+    Chain,
+    /// A block's shortcut: it reads activation `aI` (the block's input, `from`), and its input
+    /// gradient goes to the scratch buffer `skip` of the layer `block` that opened the block.
+    Shortcut { from: usize, block: usize },
+}
+
 /// Where a layer's generated code finds its inputs, outputs, parameters and buffers.
 pub struct Cx<'a> {
     /// The layer's place in the model (0 for the first layer).
@@ -14,18 +24,28 @@ pub struct Cx<'a> {
     pub input_shape: &'a Shape,
     pub output_shape: &'a Shape,
     pub params: &'a [Param],
+    pub wiring: Wiring,
     pub is_last: bool,
     /// Generating streaming `step` code: a sequence input is one time step of it.
     pub step: bool,
 }
 
 impl Cx<'_> {
+    /// The activation index this layer reads: its own (the previous layer's output), or the
+    /// block input of a shortcut.
+    fn source(&self) -> usize {
+        match self.wiring {
+            Wiring::Chain => self.index,
+            Wiring::Shortcut { from, .. } => from,
+        }
+    }
+
     /// `&ws.aI[..]`: this layer's input activations (the caller's `x` for the first layer).
     pub fn input(&self) -> TokenStream {
-        if self.index == 0 {
+        if self.source() == 0 {
             return quote!(&x[..]);
         }
-        let a = names::activation(self.index);
+        let a = names::activation(self.source());
         quote!(&ws.#a[..])
     }
 
@@ -50,6 +70,10 @@ impl Cx<'_> {
     /// `Option<&mut [T]>` for ∂L/∂input: always wanted inside the network, only on request for
     /// the model's own input.
     pub fn grad_in(&self) -> TokenStream {
+        if let Wiring::Shortcut { block, .. } = self.wiring {
+            let skip = names::scratch(block, "skip");
+            return quote!(::core::option::Option::Some(&mut ws.#skip[..]));
+        }
         let g = names::gradient(self.index);
         if self.index == 0 {
             quote!(if input_grad { ::core::option::Option::Some(&mut ws.#g[..]) } else { ::core::option::Option::None })
@@ -160,7 +184,7 @@ impl Cx<'_> {
 
     /// `hI`: the single-sample input in `predict`, a `&[T; N]`.
     pub fn predict_in(&self) -> Ident {
-        names::value(self.index)
+        names::value(self.source())
     }
 
     /// `hI+1`: the single-sample output (`&[T; N]`) that `predict` must bind.

@@ -17,9 +17,10 @@ mod lstm;
 mod pool;
 mod prelu;
 mod recurrent;
+mod residual;
 mod simple_rnn;
 
-pub use cx::Cx;
+pub use cx::{Cx, Wiring};
 
 use crate::activation::Activation;
 use crate::param::Param;
@@ -54,6 +55,7 @@ pub const REGISTRY: &[Kind] = &[
     batch_normalization::KIND,
     layer_normalization::KIND,
     prelu::KIND,
+    residual::KIND,
 ];
 
 /// What a layer kind tells the compiler.
@@ -134,11 +136,54 @@ pub trait LayerSpec {
         TokenStream::new()
     }
 
+    /// For a layer written with a block of layers after it (`Residual { ... }`, `call`): the
+    /// layers that close the block once its body is checked, given the index of this (opening)
+    /// layer, the block's input shape and its body's output shape. `None` (the default) for a
+    /// layer that takes no block.
+    fn close_block(
+        &self,
+        _call: &Call,
+        _open: usize,
+        _block_input: &Shape,
+        _branch_output: &Shape,
+    ) -> Option<Vec<Closing>> {
+        None
+    }
+
     /// The workspace field holding the input of the output activation (the logits), when this
     /// layer's output activation is not linear.
     fn logits(&self, _cx: &Cx) -> Option<TokenStream> {
         None
     }
+}
+
+/// A layer that closes a block: the block's shortcut (which reads the block's input), or the
+/// layer that joins the branches.
+pub struct Closing {
+    pub spec: Box<dyn LayerSpec>,
+    pub shortcut: bool,
+    /// The call to span its errors at.
+    pub call: Call,
+}
+
+/// Resolves a layer call by its Keras class name in the [`REGISTRY`] and reads its arguments.
+pub fn resolve(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
+    let name = call.name.to_string();
+    if name == "Input" {
+        return Err(call.error("`Input(...)` may appear only once, as the first entry of a model"));
+    }
+    if let Some(kind) = REGISTRY.iter().find(|k| k.name == name) {
+        return (kind.parse)(call);
+    }
+    // A close name is the likely fix; otherwise the whole vocabulary.
+    let suggestion = crate::suggest::did_you_mean(&name, REGISTRY.iter().map(|k| k.name));
+    let message = if suggestion.is_empty() {
+        let known: Vec<String> = REGISTRY.iter().map(|k| format!("`{}`", k.name)).collect();
+        format!("unknown layer `{name}`; kiln knows {}", known.join(", "))
+    } else {
+        format!("unknown layer `{name}`{suggestion}")
+    };
+    Err(syn::Error::new(call.name.span(), message))
 }
 
 /// A workspace buffer a layer needs besides its output.

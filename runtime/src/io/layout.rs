@@ -86,8 +86,8 @@ impl Shape {
 enum Prefix {
     /// Keras names and bare module state_dicts.
     None,
-    /// `3.` in an `nn.Sequential` state_dict.
-    Index(usize),
+    /// `3.` (or `2.0.` inside a block) in an `nn.Sequential` state_dict.
+    Path(&'static str),
     /// `dense.`, keyed by layer name.
     Layer(&'static str),
 }
@@ -108,7 +108,7 @@ impl fmt::Display for Spec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.prefix {
             Prefix::None => {}
-            Prefix::Index(i) => write!(f, "{i}.")?,
+            Prefix::Path(path) => write!(f, "{path}.")?,
             Prefix::Layer(name) => write!(f, "{name}.")?,
         }
         f.write_str(self.local)
@@ -179,7 +179,7 @@ pub(crate) fn specs(
 ) -> impl Iterator<Item = Spec> {
     layers.iter().flat_map(move |layer| {
         let prefix = match naming {
-            Naming::Sequential => Prefix::Index(layer.torch_index),
+            Naming::Sequential => Prefix::Path(layer.torch_prefix),
             Naming::ByName => Prefix::Layer(layer.name),
             Naming::Keras | Naming::Bare => Prefix::None,
         };

@@ -17,7 +17,7 @@
 //! | `Flatten`, `Dropout`, `Activation`, `MaxPooling2D`, `AveragePooling2D` | one module each | — | — |
 //! | `GlobalMaxPooling2D`, `GlobalAveragePooling2D` | `AdaptiveMaxPool2d(1)` / `AdaptiveAvgPool2d(1)`, `Flatten` | — | — |
 //!
-//! - **Names.** [`Format::Torch`] numbers the modules as `nn.Sequential` does ([`LayerInfo::torch_index`](crate::LayerInfo::torch_index)):
+//! - **Names.** [`Format::Torch`] numbers the modules as `nn.Sequential` does ([`LayerInfo::torch_prefix`](crate::LayerInfo::torch_prefix)):
 //!   `Input(784), Dense(64, activation = relu), Dense(10, activation = softmax)` is `Linear`,
 //!   `ReLU`, `Linear`, `Softmax`, so its tensors are `0.weight`, `0.bias`, `2.weight`, `2.bias`.
 //!   A final softmax counts as a module but, being last, changes no name (PyTorch models usually
