@@ -32,6 +32,14 @@ model! {
     struct Recurrent { Input(10, 1), LSTM(10, return_sequences = true), LSTM(10), Dense(1) }
     struct Simple { Input(10, 2), SimpleRNN(8, return_sequences = true), SimpleRNN(6), Dense(1) }
     struct Gated { Input(10, 2), GRU(8, return_sequences = true), GRU(6), Dense(1) }
+    /// Normalisation and residual blocks: batch statistics, moving statistics, a shortcut.
+    struct Normalised {
+        Input(8, 8, 2), Conv2D(4, 3, padding = same), BatchNormalization(), PReLU(),
+        Residual { Conv2D(4, 3, padding = same, activation = relu), BatchNormalization(), Conv2D(4, 3, padding = same) },
+        Residual(shortcut = Conv2D(6, 1, strides = 2)) { Conv2D(6, 3, strides = 2, padding = same) },
+        GlobalAveragePooling2D(), Dense(10, activation = softmax)
+    }
+    struct LayerNormed { Input(10, 2), LSTM(8, return_sequences = true), LayerNormalization(), Residual { Dense(8) }, LSTM(4), Dense(1) }
 }
 
 fn random(len: usize, seed: u64) -> Vec<f32> {
@@ -253,5 +261,23 @@ fn recurrent_models_allocate_nothing() {
         &mut Gated::new(1).compile(RmsProp::default(), MeanSquaredError),
         &values,
         "gru, rmsprop",
+    );
+}
+
+#[test]
+fn normalised_and_residual_models_allocate_nothing() {
+    passes_allocate_nothing!(Normalised);
+    let labels: Vec<u32> = (0..16).map(|i| i % 10).collect();
+    steps_allocate_nothing(
+        &mut Normalised::new(1).compile(AdamW::default(), SparseCategoricalCrossentropy::default()),
+        &labels,
+        "batch norm, residual, adamw",
+    );
+    passes_allocate_nothing!(LayerNormed);
+    streaming_allocates_nothing!(LayerNormed, LayerNormedState);
+    steps_allocate_nothing(
+        &mut LayerNormed::new(1).compile(Sgd::new(0.01).momentum(0.9), MeanSquaredError),
+        &random(16, 8),
+        "layer norm, sgd",
     );
 }

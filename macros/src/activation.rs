@@ -60,33 +60,41 @@ impl Activation {
             args.get("alpha")
                 .map_or(Ok(default), |v| args::number(v, "`alpha`"))
         };
-        let activation = match name.as_str() {
-            "linear" | "None" => Activation::Linear,
-            "relu" => Activation::Relu,
-            // Keras' `LeakyReLU` layer defaults to 0.3.
-            "leaky_relu" => Activation::LeakyRelu { alpha: alpha(0.3)? },
-            "elu" => Activation::Elu { alpha: alpha(1.0)? },
-            "sigmoid" => Activation::Sigmoid,
-            "tanh" => Activation::Tanh,
-            "softmax" => Activation::Softmax,
-            "softplus" => Activation::Softplus,
-            "silu" | "swish" => Activation::Silu,
-            "hard_sigmoid" => Activation::HardSigmoid,
-            _ => {
-                return Err(syn::Error::new(
+        let activation =
+            match name.as_str() {
+                "linear" | "None" => Activation::Linear,
+                "relu" => Activation::Relu,
+                // Keras' `LeakyReLU` layer defaults to 0.3.
+                "leaky_relu" => Activation::LeakyRelu { alpha: alpha(0.3)? },
+                "elu" => Activation::Elu { alpha: alpha(1.0)? },
+                "sigmoid" => Activation::Sigmoid,
+                "tanh" => Activation::Tanh,
+                "softmax" => Activation::Softmax,
+                "softplus" => Activation::Softplus,
+                "silu" | "swish" => Activation::Silu,
+                "hard_sigmoid" => Activation::HardSigmoid,
+                // A learned activation is a layer of its own.
+                "prelu" | "PReLU" => return Err(syn::Error::new(
                     span,
-                    format!(
-                        "unknown activation `{name}`{}; kiln knows {}",
-                        did_you_mean(&name, NAMES.iter().copied()),
-                        NAMES
-                            .iter()
-                            .map(|n| format!("`{n}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ))
-            }
-        };
+                    "`PReLU` learns one slope per feature, so it is a layer, not an activation: \
+                    write the layer without an activation and `PReLU()` after it, e.g. \
+                    `Dense(64), PReLU()`",
+                )),
+                _ => {
+                    return Err(syn::Error::new(
+                        span,
+                        format!(
+                            "unknown activation `{name}`{}; kiln knows {}",
+                            did_you_mean(&name, NAMES.iter().copied()),
+                            NAMES
+                                .iter()
+                                .map(|n| format!("`{n}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ))
+                }
+            };
         if call.is_some()
             && !matches!(
                 activation,

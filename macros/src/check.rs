@@ -115,6 +115,12 @@ impl Chain {
         spec: Box<dyn LayerSpec>,
         body: Vec<Resolved>,
     ) -> syn::Result<()> {
+        if !spec.takes_block() {
+            return Err(call.error(format!(
+                "`{}` takes no block of layers: remove the braces after it (a residual block is `Residual {{ ... }}`)",
+                call.name
+            )));
+        }
         let (open, block_input) = (self.layers.len(), self.shape.clone());
         let prefix = self.next_torch_prefix(1);
         self.push(call, spec, Wiring::Chain, prefix.clone())?;
@@ -125,12 +131,7 @@ impl Chain {
         let closing = self.layers[open]
             .spec
             .close_block(call, open, &block_input, &branch_output);
-        let Some(closing) = closing else {
-            return Err(call.error(format!(
-                "`{}` takes no block of layers: remove the braces after it",
-                call.name
-            )));
-        };
+        let closing = closing.expect("a layer that takes a block closes it");
         for Closing {
             spec,
             shortcut,

@@ -136,6 +136,11 @@ pub trait LayerSpec {
         TokenStream::new()
     }
 
+    /// Whether the layer is written with a block of layers after it (`Residual { ... }`).
+    fn takes_block(&self) -> bool {
+        false
+    }
+
     /// For a layer written with a block of layers after it (`Residual { ... }`, `call`): the
     /// layers that close the block once its body is checked, given the index of this (opening)
     /// layer, the block's input shape and its body's output shape. `None` (the default) for a

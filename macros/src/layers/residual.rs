@@ -79,6 +79,10 @@ impl LayerSpec for Residual {
         Ok(input.clone())
     }
 
+    fn takes_block(&self) -> bool {
+        true
+    }
+
     /// The gradient arriving at the block's input through the shortcut.
     fn scratch(&self, input: &Shape, _output: &Shape) -> Vec<Scratch> {
         vec![Scratch::Buffer {
@@ -189,8 +193,12 @@ impl LayerSpec for Add {
             )));
         }
         if !self.projected && branch != block {
+            let shortcut = match branch {
+                Shape::Image { c, .. } => format!("Conv2D({c}, 1, strides = ...)"),
+                other => format!("Dense({})", other.last_axis()),
+            };
             return Err(call.error(format!(
-                "the layers of this `Residual` block turn its input, {} {}, into {} {}, which cannot be added to the input; end the block with the input's shape, or give it a shortcut that maps the input to the same shape, e.g. `Residual(shortcut = Conv2D(filters, 1, strides = 2)) {{ ... }}` or `Residual(shortcut = Dense(units)) {{ ... }}`",
+                "the layers of this `Residual` block turn its input, {} {}, into {} {}, which cannot be added to the input; end the block with the input's shape, or give the block a shortcut that maps the input to the same shape: `Residual(shortcut = {shortcut}) {{ ... }}`",
                 block.describe(), block.keras(), branch.describe(), branch.keras()
             )));
         }
