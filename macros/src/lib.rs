@@ -51,6 +51,10 @@ use proc_macro::TokenStream;
 /// | `LSTM` | `units`, `activation = tanh`, `recurrent_activation = sigmoid` (any element-wise activation), `use_bias = true`, `return_sequences = false`, `name`; gates `i, f, c, o`; zero initial state | `[t, f] → [units]`, or `[t, units]` with `return_sequences = true` |
 /// | `SimpleRNN` | `units`, `activation = tanh` (any element-wise activation), `use_bias = true`, `return_sequences = false`, `name` | as `LSTM` |
 /// | `GRU` | `units`, `activation = tanh`, `recurrent_activation = sigmoid` (any element-wise activation), `use_bias = true`, `return_sequences = false`, `reset_after = true` (only), `name`; gates `z, r, h`; `bias` `[2, 3·units]` | as `LSTM` |
+/// | `BatchNormalization` | `axis = -1` (only), `momentum = 0.99`, `epsilon = 1e-3`, `center = true`, `scale = true`, `convention = keras` (or `pytorch`: momentum 0.9, epsilon 1e-5, unbiased moving variance), `name`; batch statistics in training, moving ones (non-trainable) in inference | `[s] → [s]`, per last-axis feature |
+/// | `LayerNormalization` | `axis = -1` (only), `epsilon = 1e-3`, `center = true`, `scale = true`, `name` | `[s] → [s]`, each last-axis row on its own |
+/// | `PReLU` | `name`; one learned `alpha` per last-axis feature, starting at 0 | `[s] → [s]` |
+/// | `Residual { layers… }` | `shortcut` (a layer applied to the block's input, e.g. `shortcut = Conv2D(64, 1, strides = 2)`), `name`; any layers inside, blocks too | `y = F(x) + x` (or `+ shortcut(x)`): the shapes must agree |
 ///
 /// Activations: `linear`, `relu`, `leaky_relu(alpha = 0.3)`, `elu(alpha = 1.0)`, `sigmoid`,
 /// `tanh`, `softmax`, `softplus`, `silu` (alias `swish`), `hard_sigmoid`.

@@ -234,7 +234,11 @@ mod tests {
                     .split('`')
                     .skip(1)
                     .step_by(2)
-                    .map(|n| n.split('(').next().unwrap_or_default().to_string())
+                    .map(|n| {
+                        n.chars()
+                            .take_while(|c| c.is_alphanumeric())
+                            .collect::<String>()
+                    })
                     .filter(|n| n != "Input")
                     .collect();
                 (names, row.to_string())
