@@ -3,7 +3,7 @@
 //! `2.shortcut.weight`), and every format reads back what it wrote.
 
 use kiln::io::{self, Format};
-use kiln::{model, Model};
+use kiln::model;
 use safetensors::SafeTensors;
 
 model! {
