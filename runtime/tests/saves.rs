@@ -22,7 +22,7 @@ fn leftovers(dir: &Path, keep: &str) -> Vec<PathBuf> {
 fn concurrent_saves_and_loads_of_one_path_never_fail_nor_tear() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("net.safetensors");
-    let nets: Vec<Net<f32>> = (0..4).map(|seed| Net::new(seed)).collect();
+    let nets: Vec<Net<f32>> = (0..4).map(Net::new).collect();
     io::save(&nets[0], &path).unwrap();
     let stop = AtomicBool::new(false);
     let (saves, loads) = (AtomicUsize::new(0), AtomicUsize::new(0));

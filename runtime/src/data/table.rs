@@ -40,7 +40,7 @@ impl RawCsv {
             line: source.position().map_or(0, |p| p.line()),
             source,
         };
-        let headers = reader.headers().map(|h| h.clone());
+        let headers = reader.headers().cloned();
         if let Some(e) = capped(&reader) {
             return Err(e);
         }
