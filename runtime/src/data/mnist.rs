@@ -28,6 +28,10 @@ pub const MNIST_FILES: [&str; 4] = [
 /// to the size their header declares instead.
 pub const MAX_READ_BYTES: u64 = 1 << 32;
 
+/// How far past an IDX file's declared end a gzip stream is inflated (into nothing) to see
+/// whether it is corrupt: 16 MiB.
+const GZIP_LOOKAHEAD: u64 = 16 << 20;
+
 /// Deflate expands at most about 1032:1: what a gzip file of `len` bytes can inflate to.
 fn inflated_bound(len: u64) -> u64 {
     len.saturating_mul(1032)
@@ -118,6 +122,16 @@ fn read_idx(path: &Path, magic: u32, kind: &'static str, ndims: usize) -> Result
             .product();
         let payload = u64::try_from(dims).unwrap_or(u64::MAX);
         bytes.extend(read_up_to(path, &mut reader, gzip, payload)?);
+        if gzip && bytes.len() as u64 > header as u64 + payload {
+            // More than declared: a corrupt stream (which its checksum would show) or a bomb.
+            // Inflate a bounded stretch more, into nothing, to tell the two apart.
+            std::io::copy(&mut reader.take(GZIP_LOOKAHEAD), &mut std::io::sink()).map_err(
+                |source| DataError::Gzip {
+                    path: path.to_path_buf(),
+                    source,
+                },
+            )?;
+        }
     }
     parse_idx(path, &bytes, magic, kind, ndims)?;
     Ok(bytes)
