@@ -117,7 +117,8 @@ pub fn train<M: Model<f32>>(
     let mut saver = args
         .checkpoint
         .as_ref()
-        .map(|path| ModelCheckpoint::new(path).save_best_only(false));
+        .map(|path| ModelCheckpoint::new(path).map(|saver| saver.save_best_only(false)))
+        .transpose()?;
     if let Some(saver) = &mut saver {
         fit = fit.callback(saver);
     }

@@ -127,7 +127,7 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             samples: 32,
             note: "train_step (forward, backward, Adam), batch 32",
             step: Box::new(move || {
-                black_box(trainer.train_step(black_box(&x), &y, 32));
+                black_box(trainer.train_step(black_box(&x), &y, 32).unwrap());
             }),
         });
     }
@@ -145,7 +145,7 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             samples: 32,
             note: "train_step (forward, backward, Adam), batch 32",
             step: Box::new(move || {
-                black_box(trainer.train_step(black_box(&x), &y, 32));
+                black_box(trainer.train_step(black_box(&x), &y, 32).unwrap());
             }),
         });
     }
@@ -162,7 +162,7 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             samples: 32,
             note: "train_step (forward, backward through time, Adam), batch 32",
             step: Box::new(move || {
-                black_box(trainer.train_step(black_box(&x), &y, 32));
+                black_box(trainer.train_step(black_box(&x), &y, 32).unwrap());
             }),
         });
     }

@@ -204,7 +204,7 @@ fn model_checkpoint_keeps_the_best_epoch() {
     let dir = dir("best");
     let (x, y, xv, yv) = overfitting();
     let path = dir.join("best.safetensors");
-    let mut saver = ModelCheckpoint::new(&path);
+    let mut saver = ModelCheckpoint::new(&path).unwrap();
     let mut recorder = Recorder::default();
     let mut trainer =
         Plain::new(1).compile(Adam::new(0.05), SparseCategoricalCrossentropy::default());
@@ -256,9 +256,11 @@ fn model_checkpoint_writes_weights_per_epoch_and_maximises_accuracies() {
     let (x, y, xv, yv) = overfitting();
     let template = dir.join("w-{epoch:02}-{val_accuracy:.2}.safetensors");
     let mut saver = ModelCheckpoint::new(&template)
+        .unwrap()
         .monitor("val_accuracy")
         .save_weights_only(true);
     let mut every = ModelCheckpoint::new(dir.join("last.safetensors"))
+        .unwrap()
         .save_best_only(false)
         .save_weights_only(true);
     let mut recorder = Recorder::default();
@@ -319,7 +321,7 @@ fn model_checkpoint_errors_stop_fit_with_a_typed_error() {
     let mut trainer =
         Plain::new(1).compile(Adam::new(0.05), SparseCategoricalCrossentropy::default());
     let missing = std::env::temp_dir().join("kiln-no-such-folder/deeper/best.safetensors");
-    let mut saver = ModelCheckpoint::new(&missing);
+    let mut saver = ModelCheckpoint::new(&missing).unwrap();
     let err = trainer
         .fit(
             &x,
@@ -337,7 +339,9 @@ fn model_checkpoint_errors_stop_fit_with_a_typed_error() {
     assert_eq!(trainer.epochs_done(), 1, "fit stops at the failing epoch");
 
     let typo_dir = dir("typo");
-    let mut typo = ModelCheckpoint::new(typo_dir.join("x.safetensors")).monitor("val_acc");
+    let mut typo = ModelCheckpoint::new(typo_dir.join("x.safetensors"))
+        .unwrap()
+        .monitor("val_acc");
     let err = trainer
         .fit(
             &x,

@@ -259,7 +259,7 @@ fn bad_data_gives_typed_errors() {
 }
 
 #[test]
-fn a_diverging_loss_stops_training_with_its_epoch_and_batch() {
+fn a_nan_input_stops_training_with_its_epoch_batch_and_sample() {
     let x = [1.0f32, f32::NAN, 2.0, 3.0];
     let y = [1.0f32, 2.0, 3.0, 4.0];
     let mut trainer = Line::new(0).compile(Sgd::new(0.1), MeanSquaredError);
@@ -269,9 +269,10 @@ fn a_diverging_loss_stops_training_with_its_epoch_and_batch() {
     assert!(
         matches!(
             err,
-            Error::NonFiniteLoss {
+            Error::NonFiniteInput {
                 epoch: 0,
                 batch: 1,
+                sample: 1,
                 ..
             }
         ),

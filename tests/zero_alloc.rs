@@ -102,7 +102,7 @@ fn steps_allocate_nothing<M: Model<f32>, O: Optimizer<f32>, L: Loss<f32>>(
         .unwrap();
     let count = allocations(|| {
         for _ in 0..10 {
-            assert!(trainer.train_step(&x, y, n).is_finite());
+            assert!(trainer.train_step(&x, y, n).unwrap().is_finite());
         }
     });
     assert_eq!(count, 0, "{what}: allocations in 10 training steps");

@@ -47,13 +47,55 @@ pub enum Error {
         /// The batch's mean loss: NaN or ±∞.
         loss: f64,
     },
+    /// A training input is NaN or infinite (a relu would hide it in the loss while the
+    /// gradients made the parameters NaN).
+    #[error("training sample {sample} holds {value} at input {index} (epoch {epoch}, batch {batch}): training stopped; clean the data of NaN/Inf")]
+    NonFiniteInput {
+        /// Zero-based epoch index, counted over the trainer's life (for
+        /// [`train_step`](crate::Trainer::train_step): the epochs done).
+        epoch: usize,
+        /// Zero-based index of the batch within the epoch (0 for `train_step`).
+        batch: usize,
+        /// The sample's index in the training data (for `train_step`: in the batch given).
+        sample: usize,
+        /// The input's index within the sample.
+        index: usize,
+        /// The value: NaN or ±∞.
+        value: f64,
+    },
+    /// An optimizer step made a parameter NaN or infinite (the model keeps it: load a
+    /// checkpoint to go on).
+    #[error("parameter {index} became {value} in the step of epoch {epoch}, batch {batch}: training stopped; lower the learning rate or clip gradients")]
+    NonFiniteParam {
+        /// Zero-based epoch index, as in [`Error::NonFiniteInput`].
+        epoch: usize,
+        /// Zero-based index of the batch within the epoch (0 for `train_step`).
+        batch: usize,
+        /// The parameter's index in the model's flat parameters.
+        index: usize,
+        /// The value: NaN or ±∞.
+        value: f64,
+    },
+    /// [`train_step`](crate::Trainer::train_step) was given slices that do not hold `n`
+    /// samples.
+    #[error("train_step: {n} samples need {expected} values in {what}, but it holds {found}")]
+    BatchSize {
+        /// `"x"` or `"y"`.
+        what: &'static str,
+        /// The sample count given.
+        n: usize,
+        /// Values `n` samples need.
+        expected: usize,
+        /// Values the slice holds.
+        found: usize,
+    },
     /// An option of `fit` has an impossible value.
     #[error("invalid fit option: {0}")]
     InvalidOption(String),
     /// A checkpoint or weight file could not be written or read (e.g. by `ModelCheckpoint`
     /// during `fit`).
     #[error(transparent)]
-    Checkpoint(#[from] crate::train::CheckpointError),
+    Checkpoint(#[from] crate::io::CheckpointError),
 }
 
 /// `Result<T, kiln::Error>`.

@@ -259,11 +259,27 @@ pub enum DataError {
         fraction: f64,
     },
 
+    /// A file holds, or claims to hold, more than kiln reads (an endless stream such as
+    /// `/dev/zero`, a compressed file that inflates past its header's size, an image whose
+    /// header declares enormous dimensions).
+    #[error(
+        "`{}` {what}, more than the {limit} bytes kiln reads for it; check that it is the file meant.",
+        path.display()
+    )]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// What is too large: "is larger", "declares an image of 100000×100000 pixels", ...
+        what: String,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+
     /// A series is too short for the window length asked for.
     #[error(
         "a series of {len} values is too short for windows of {timesteps} steps: at least \
          {} values are needed (each window needs one more value as its target).",
-        timesteps + 1
+        *timesteps as u128 + 1
     )]
     SeriesTooShort {
         /// Values in the series.
@@ -295,6 +311,7 @@ impl DataError {
         match self {
             Io { path, .. }
             | Gzip { path, .. }
+            | TooLarge { path, .. }
             | IdxMagic { path, .. }
             | IdxTruncated { path, .. }
             | IdxTrailingBytes { path, .. }

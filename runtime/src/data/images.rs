@@ -2,6 +2,7 @@
 //! `image_dataset_from_directory`.
 
 use std::io::Cursor;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use image::imageops::{self, FilterType};
@@ -92,6 +93,18 @@ impl<T: Scalar> ImageFolder<T> {
     }
 }
 
+/// Most values one loaded image may have (`height × width × channels`): 2²⁴, e.g. 2364×2364 RGB
+/// or 4096×4096 grayscale.
+pub const MAX_IMAGE_VALUES: usize = 1 << 24;
+
+/// Most pixels a decoded image may have before resizing (8192×8192), and the most memory its
+/// decoder may allocate: an image header that declares enormous dimensions is an error, not an
+/// out-of-memory abort.
+pub const MAX_DECODED_PIXELS: u64 = 1 << 26;
+const MAX_DECODER_ALLOC: u64 = 1 << 28;
+/// Largest image file read.
+const MAX_IMAGE_FILE: u64 = 1 << 28;
+
 fn check_args(height: usize, width: usize, channels: usize) -> Result<()> {
     if height == 0 || width == 0 || height > u32::MAX as usize || width > u32::MAX as usize {
         return Err(DataError::InvalidArgument {
@@ -102,6 +115,16 @@ fn check_args(height: usize, width: usize, channels: usize) -> Result<()> {
         return Err(DataError::InvalidArgument {
             message: format!(
                 "images can be loaded with 1 (grayscale) or 3 (RGB) channels, not {channels}"
+            ),
+        });
+    }
+    let values = height
+        .checked_mul(width)
+        .and_then(|hw| hw.checked_mul(channels));
+    if values.is_none_or(|v| v > MAX_IMAGE_VALUES) {
+        return Err(DataError::InvalidArgument {
+            message: format!(
+                "images of {height}×{width}×{channels} values are larger than the {MAX_IMAGE_VALUES} values kiln loads per image"
             ),
         });
     }
@@ -145,15 +168,45 @@ pub fn load_image<T: Scalar>(
 ) -> Result<Vec<T>> {
     let path = path.as_ref();
     check_args(height, width, channels)?;
-    let bytes = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
-    let decoded = image::ImageReader::new(Cursor::new(bytes))
+    let too_large = |what: String, limit| DataError::TooLarge {
+        path: path.to_path_buf(),
+        what,
+        limit,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_IMAGE_FILE + 1).read_to_end(&mut bytes))
+        .map_err(|e| DataError::io(path, e))?;
+    if bytes.len() as u64 > MAX_IMAGE_FILE {
+        return Err(too_large("is larger".into(), MAX_IMAGE_FILE));
+    }
+    let mut reader = image::ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|e| DataError::io(path, e))?
-        .decode()
-        .map_err(|source| DataError::ImageDecode {
+        .map_err(|e| DataError::io(path, e))?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_DECODER_ALLOC);
+    reader.limits(limits);
+    let decoded = reader.decode().map_err(|source| match source {
+        image::ImageError::Limits(_) => too_large(
+            "declares an image larger than its decoder may allocate".into(),
+            MAX_DECODER_ALLOC,
+        ),
+        source => DataError::ImageDecode {
             path: path.to_path_buf(),
             source,
-        })?;
+        },
+    })?;
+    let pixels = u64::from(decoded.width()) * u64::from(decoded.height());
+    if pixels > MAX_DECODED_PIXELS {
+        return Err(too_large(
+            format!(
+                "declares an image of {}×{} pixels",
+                decoded.width(),
+                decoded.height()
+            ),
+            MAX_DECODED_PIXELS * 3,
+        ));
+    }
     let rgb = decoded.to_rgb8();
     let (w, h) = (width as u32, height as u32);
     let raw: Vec<u8> = if channels == 3 {

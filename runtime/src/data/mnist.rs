@@ -24,36 +24,117 @@ pub const MNIST_FILES: [&str; 4] = [
     "t10k-labels-idx1-ubyte.gz",
 ];
 
+/// Largest file [`read_maybe_gzip`] reads (after decompression): 4 GiB. IDX files are read up
+/// to the size their header declares instead.
+pub const MAX_READ_BYTES: u64 = 1 << 32;
+
+/// How far past an IDX file's declared end a gzip stream is inflated (into nothing) to see
+/// whether it is corrupt: 16 MiB.
+const GZIP_LOOKAHEAD: u64 = 16 << 20;
+
+/// Deflate expands at most about 1032:1: what a gzip file of `len` bytes can inflate to.
+fn inflated_bound(len: u64) -> u64 {
+    len.saturating_mul(1032)
+}
+
+/// The file at `path`, decompressed if it starts with the gzip magic bytes `1f 8b`, with its
+/// length on disk if it is a regular file (streams have none).
+fn open_maybe_gzip(path: &Path) -> Result<(Box<dyn Read>, bool, Option<u64>)> {
+    let file = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
+    let len = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    let mut file = std::io::BufReader::new(file);
+    let head = std::io::BufRead::fill_buf(&mut file).map_err(|e| DataError::io(path, e))?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Ok((Box::new(flate2::bufread::GzDecoder::new(file)), true, len))
+    } else {
+        Ok((Box::new(file), false, len))
+    }
+}
+
+/// Up to `limit` bytes of `reader` (one more, if there are more, to tell).
+fn read_up_to(path: &Path, reader: &mut dyn Read, gzip: bool, limit: u64) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|source| match gzip {
+            true => DataError::Gzip {
+                path: path.to_path_buf(),
+                source,
+            },
+            false => DataError::io(path, source),
+        })?;
+    Ok(out)
+}
+
 /// Reads a whole file, decompressing it if it starts with the gzip magic bytes `1f 8b`.
 ///
 /// A file without the gzip magic is returned as it is, so both `x.gz` and its decompressed form
 /// load the same way. Errors: [`DataError::Io`] if the file cannot be read, [`DataError::Gzip`]
-/// if the compressed stream is corrupt or cut short.
+/// if the compressed stream is corrupt or cut short, [`DataError::TooLarge`] past
+/// [`MAX_READ_BYTES`] (an endless stream such as `/dev/zero` ends there).
 pub fn read_maybe_gzip(path: impl AsRef<Path>) -> Result<Vec<u8>> {
     let path = path.as_ref();
-    let raw = std::fs::read(path).map_err(|e| DataError::io(path, e))?;
-    if raw.len() < 2 || raw[0] != 0x1f || raw[1] != 0x8b {
-        return Ok(raw);
-    }
-    // The gzip trailer's last four bytes hold the decompressed size modulo 2^32: a capacity hint,
-    // capped so that a lying trailer cannot make us reserve absurd amounts of memory (deflate
-    // expands at most ~1032:1).
-    let hint = if raw.len() >= 18 {
-        let t = &raw[raw.len() - 4..];
-        u32::from_le_bytes([t[0], t[1], t[2], t[3]]) as usize
-    } else {
-        0
-    };
-    let cap = hint.min(raw.len().saturating_mul(1032)).min(1 << 30);
-    let mut out = Vec::with_capacity(cap);
-    let mut decoder = flate2::bufread::GzDecoder::new(&raw[..]);
-    decoder
-        .read_to_end(&mut out)
-        .map_err(|source| DataError::Gzip {
+    let (mut reader, gzip, _) = open_maybe_gzip(path)?;
+    let out = read_up_to(path, &mut reader, gzip, MAX_READ_BYTES)?;
+    if out.len() as u64 > MAX_READ_BYTES {
+        return Err(DataError::TooLarge {
             path: path.to_path_buf(),
-            source,
-        })?;
+            what: "is larger".into(),
+            limit: MAX_READ_BYTES,
+        });
+    }
     Ok(out)
+}
+
+/// An IDX file's bytes (decompressed), read up to the length its header declares plus one
+/// byte: never more than the header says, nor a declared length that the file cannot hold.
+fn read_idx(path: &Path, magic: u32, kind: &'static str, ndims: usize) -> Result<Vec<u8>> {
+    let (mut reader, gzip, len) = open_maybe_gzip(path)?;
+    let header = 4 + 4 * ndims;
+    let mut bytes = read_up_to(path, &mut reader, gzip, header as u64 - 1)?;
+    if bytes.len() == header {
+        // The header is whole: declared length = header + the product of the dimensions.
+        parse_idx(path, &bytes, magic, kind, ndims).or_else(|e| match e {
+            DataError::IdxTruncated { expected, .. } => {
+                let can_follow = match (gzip, len) {
+                    (true, Some(len)) => inflated_bound(len),
+                    (false, Some(len)) => len,
+                    (_, None) => MAX_READ_BYTES,
+                };
+                if expected > can_follow.max(header as u64) {
+                    return Err(DataError::IdxTruncated {
+                        path: path.to_path_buf(),
+                        expected,
+                        found: len.unwrap_or(0),
+                    });
+                }
+                Ok(Vec::new())
+            }
+            e => Err(e),
+        })?;
+        let dims: u128 = (0..ndims)
+            .map(|d| be_u32(&bytes, 4 + 4 * d) as u128)
+            .product();
+        let payload = u64::try_from(dims).unwrap_or(u64::MAX);
+        bytes.extend(read_up_to(path, &mut reader, gzip, payload)?);
+        if gzip && bytes.len() as u64 > header as u64 + payload {
+            // More than declared: a corrupt stream (which its checksum would show) or a bomb.
+            // Inflate a bounded stretch more, into nothing, to tell the two apart.
+            std::io::copy(&mut reader.take(GZIP_LOOKAHEAD), &mut std::io::sink()).map_err(
+                |source| DataError::Gzip {
+                    path: path.to_path_buf(),
+                    source,
+                },
+            )?;
+        }
+    }
+    parse_idx(path, &bytes, magic, kind, ndims)?;
+    Ok(bytes)
 }
 
 /// Images loaded from an IDX file: `count` images of `rows × cols` bytes each.
@@ -161,14 +242,9 @@ fn parse_idx(
 /// [`DataError::IdxTruncated`] / [`DataError::IdxTrailingBytes`] (length ≠ `16 + count·rows·cols`).
 pub fn load_idx_images(path: impl AsRef<Path>) -> Result<Images> {
     let path = path.as_ref();
-    let mut bytes = read_maybe_gzip(path)?;
-    let dims = parse_idx(
-        path,
-        &bytes,
-        IDX_IMAGES_MAGIC,
-        "IDX3 unsigned-byte images",
-        3,
-    )?;
+    let kind = "IDX3 unsigned-byte images";
+    let mut bytes = read_idx(path, IDX_IMAGES_MAGIC, kind, 3)?;
+    let dims = parse_idx(path, &bytes, IDX_IMAGES_MAGIC, kind, 3)?;
     bytes.drain(..16);
     Ok(Images {
         count: dims[0],
@@ -183,14 +259,7 @@ pub fn load_idx_images(path: impl AsRef<Path>) -> Result<Images> {
 /// Errors: as [`load_idx_images`], with magic `0x00000801` and length `8 + count`.
 pub fn load_idx_labels(path: impl AsRef<Path>) -> Result<Vec<u8>> {
     let path = path.as_ref();
-    let mut bytes = read_maybe_gzip(path)?;
-    parse_idx(
-        path,
-        &bytes,
-        IDX_LABELS_MAGIC,
-        "IDX1 unsigned-byte labels",
-        1,
-    )?;
+    let mut bytes = read_idx(path, IDX_LABELS_MAGIC, "IDX1 unsigned-byte labels", 1)?;
     bytes.drain(..8);
     Ok(bytes)
 }

@@ -41,11 +41,11 @@ mod table;
 
 pub use dataset::{one_hot, stratified_split, train_test_split, Dataset, Split};
 pub use error::{DataError, Result};
-pub use images::{load_image, ImageFolder, IMAGE_EXTENSIONS};
+pub use images::{load_image, ImageFolder, IMAGE_EXTENSIONS, MAX_DECODED_PIXELS, MAX_IMAGE_VALUES};
 pub use mnist::{
     load_idx_images, load_idx_labels, load_idx_pair, read_maybe_gzip, Images, Mnist,
-    IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, MNIST_FILES,
+    IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, MAX_READ_BYTES, MNIST_FILES,
 };
 pub use preprocess::{MinMaxScaler, StandardScaler};
 pub use series::{chronological_split, load_series, windows};
-pub use table::{LabelEncoder, Table};
+pub use table::{LabelEncoder, Table, MAX_CSV_BYTES};

@@ -2,6 +2,7 @@
 //! or text; [`LabelEncoder`] maps text labels to class indices.
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::{DataError, Dataset, Result};
@@ -25,14 +26,25 @@ impl RawCsv {
             .has_headers(true)
             .flexible(true)
             .trim(csv::Trim::All)
-            .from_reader(std::io::BufReader::new(file));
+            .from_reader(std::io::BufReader::new(file.take(MAX_CSV_BYTES + 1)));
+        // Whether the cap was reached: then what was read is cut, and that is the error.
+        let capped = |reader: &csv::Reader<std::io::BufReader<std::io::Take<std::fs::File>>>| {
+            (reader.get_ref().get_ref().limit() == 0).then(|| DataError::TooLarge {
+                path: path.to_path_buf(),
+                what: "is larger".into(),
+                limit: MAX_CSV_BYTES,
+            })
+        };
         let csv_err = |source: csv::Error| DataError::Csv {
             path: path.to_path_buf(),
             line: source.position().map_or(0, |p| p.line()),
             source,
         };
-        let headers: Vec<String> = reader
-            .headers()
+        let headers = reader.headers().cloned();
+        if let Some(e) = capped(&reader) {
+            return Err(e);
+        }
+        let headers: Vec<String> = headers
             .map_err(csv_err)?
             .iter()
             .map(str::to_owned)
@@ -44,7 +56,11 @@ impl RawCsv {
             });
         }
         let mut rows = Vec::new();
-        for record in reader.records() {
+        let mut records = reader.records();
+        while let Some(record) = records.next() {
+            if let Some(e) = capped(records.reader()) {
+                return Err(e);
+            }
             let record = record.map_err(csv_err)?;
             let line = record.position().map_or(0, |p| p.line());
             if record.len() != headers.len() {
@@ -92,9 +108,15 @@ impl RawCsv {
 }
 
 /// Parses a finite decimal number, or says where the field that is not one sits.
+/// Largest CSV file read: 1 GiB (the whole table is held in memory, and an endless stream
+/// such as `/dev/zero` must end in an error, not in an out-of-memory abort).
+pub const MAX_CSV_BYTES: u64 = 1 << 30;
+
+/// A field as a number: finite, and within `f32`'s range (±3.4·10³⁸), so that a table loads
+/// the same for `f32` and `f64` models (beyond it `f32` would hold ±∞).
 pub(crate) fn parse_number(path: &Path, line: u64, column: &str, value: &str) -> Result<f64> {
     match value.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
+        Ok(v) if v.is_finite() && v.abs() <= f32::MAX as f64 => Ok(v),
         _ => Err(DataError::NonNumeric {
             path: path.to_path_buf(),
             line,

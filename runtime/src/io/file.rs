@@ -1,13 +1,13 @@
 //! Weight files on disk and in `Vec`s (needs `std`): saving, and loading with errors that name
 //! the file. Loading goes through the allocation-free reader ([`super::read_params`]).
 
+use super::header::Header;
 use super::layout::{specs, Map, Naming};
-use super::read::{read_params_raw, Fault};
+use super::read::{read_header, Fault};
+use super::write::{serialize, write_atomically, Tensor};
 use super::{Format, LoadOptions};
 use crate::{Model, Scalar};
-use safetensors::tensor::{Dtype, TensorView};
-use std::collections::HashMap;
-use std::io::Write;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Why a weight file could not be written or read.
@@ -117,7 +117,6 @@ pub fn to_bytes<T: Scalar, M: Model<T>>(model: &M) -> Vec<u8> {
 
 /// The safetensors bytes of `model`'s parameters in `format`.
 pub fn to_bytes_as<T: Scalar, M: Model<T>>(model: &M, format: Format) -> Vec<u8> {
-    let dtype = dtype_of::<T>();
     let params = model.params();
     let buffers: Vec<(String, Vec<usize>, Vec<u8>)> =
         specs(M::INPUT_SHAPE, M::LAYERS, Naming::from(format))
@@ -136,23 +135,25 @@ pub fn to_bytes_as<T: Scalar, M: Model<T>>(model: &M, format: Format) -> Vec<u8>
                 (t.to_string(), t.shape.as_slice().to_vec(), bytes)
             })
             .collect();
-    let views = buffers.iter().map(|(name, shape, bytes)| {
-        (
-            name.as_str(),
-            TensorView::new(dtype, shape.clone(), bytes).expect("shape and byte count agree"),
-        )
-    });
+    let tensors = buffers
+        .iter()
+        .map(|(name, shape, bytes)| Tensor {
+            name: name.clone(),
+            dtype: T::DTYPE.into(),
+            shape: shape.clone(),
+            data: bytes,
+        })
+        .collect();
     let layout = match format {
         Format::Torch => "torch",
         Format::TorchByName => "torch-by-name",
         Format::Keras => "keras",
     };
-    // One entry: the header lists a map's entries in hash order, and saves must be reproducible.
-    let metadata = HashMap::from([(
+    let metadata = BTreeMap::from([(
         "kiln".to_string(),
         format!("model {}, layout {layout}", M::NAME),
     )]);
-    safetensors::tensor::serialize(views, Some(metadata)).expect("serialising in-memory tensors")
+    serialize(tensors, &metadata)
 }
 
 /// Writes `model`'s parameters to `path` as a PyTorch `nn.Sequential` state_dict, atomically.
@@ -160,30 +161,18 @@ pub fn save<T: Scalar, M: Model<T>>(model: &M, path: impl AsRef<Path>) -> Result
     save_as(model, path, Format::Torch)
 }
 
-/// Writes `model`'s parameters to `path` in `format`, atomically.
+/// Writes `model`'s parameters to `path` in `format`, atomically and safely against concurrent
+/// saves and planted symlinks (see the [module docs](super)).
 pub fn save_as<T: Scalar, M: Model<T>>(
     model: &M,
     path: impl AsRef<Path>,
     format: Format,
 ) -> Result<(), WeightsError> {
     let path = path.as_ref();
-    let io = |source| WeightsError::Io {
+    write_atomically(path, &to_bytes_as(model, format)).map_err(|source| WeightsError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(format!(".tmp-{}", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
-    let written = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(&to_bytes_as(model, format))?;
-        file.sync_all()
-    })();
-    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, path)) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io(e));
-    }
-    Ok(())
+    })
 }
 
 /// Reads a model from `path`, in any [`Format`] (detected from the tensor names).
@@ -241,7 +230,9 @@ pub fn from_bytes_into_with<T: Scalar, M: Model<T>>(
     origin: &Path,
     options: LoadOptions,
 ) -> Result<(), WeightsError> {
-    read_params_raw::<T, M>(bytes, model.params_mut(), options)
+    let header = Header::parse_all(bytes)
+        .map_err(|c| WeightsError::of::<T, M>(Fault::Corrupt(c), origin))?;
+    read_header::<T, M>(&header, model.params_mut(), options)
         .map_err(|fault| WeightsError::of::<T, M>(fault, origin))
 }
 
@@ -327,11 +318,4 @@ fn known<T: Scalar, M: Model<T>>(naming: Naming) -> String {
         list.push(format!("... ({total} in all)"));
     }
     list.join(", ")
-}
-
-fn dtype_of<T: Scalar>() -> Dtype {
-    match T::DTYPE {
-        "F64" => Dtype::F64,
-        _ => Dtype::F32,
-    }
 }

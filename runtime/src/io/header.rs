@@ -2,6 +2,10 @@
 //! header length, a JSON header `{"name": {"dtype": "F32", "shape": [..], "data_offsets": [a, b]},
 //! "__metadata__": {..}}`, then the tensor data. Every malformed input is an error, never a panic
 //! (nesting is bounded, every number and offset is checked).
+//!
+//! What the format forbids is rejected too, so that a file means one thing: two tensors of one
+//! name, data ranges that overlap, and bytes no tensor covers (gaps, trailing bytes). Weight
+//! files and checkpoints both go through [`Header::parse`]: one reader, one set of checks.
 
 use super::layout::Shape;
 use core::fmt;
@@ -79,7 +83,42 @@ pub(crate) struct Entry<'a> {
     pub shape: Shape,
     /// The tensor's bytes (checked against the shape and dtype when the dtype is known).
     pub data: &'a [u8],
+    /// Its `data_offsets`, relative to the start of the data.
+    pub begin: usize,
+    pub end: usize,
+    /// Where its entry starts in the file (for error offsets).
+    pub at: usize,
 }
+
+/// A tensor's place in the file, for the layout checks: plain numbers, so that a scratch
+/// array of them needs no lifetime (the name is `json[name.0..name.1]`).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Span {
+    begin: usize,
+    end: usize,
+    at: usize,
+    name: (usize, usize),
+}
+
+impl Span {
+    /// Whether two tensors' bytes collide: non-empty ranges that overlap, or an empty tensor
+    /// strictly inside another's bytes (safetensors' own check orders the ranges and requires
+    /// each to start where the previous one ended, which rejects both).
+    fn collides(&self, other: &Span) -> bool {
+        let inside = |empty: &Span, full: &Span| {
+            empty.begin == empty.end && full.begin < empty.begin && empty.begin < full.end
+        };
+        self.begin.max(other.begin) < self.end.min(other.end)
+            || inside(self, other)
+            || inside(other, self)
+    }
+}
+
+/// Tensors [`Header::parse`] compares at a time without allocating (on the stack, 2.5 KiB):
+/// files of up to this many tensors are checked in O(n log n); larger ones in windows of it,
+/// O(n² / 64) comparisons. The `std` functions give a scratch of every tensor instead
+/// ([`Header::parse_with`]), which is O(n log n) for any file.
+pub(crate) const WINDOW: usize = 64;
 
 /// Bytes per element of a safetensors dtype, when kiln knows it.
 fn dtype_size(dtype: JsonStr<'_>) -> Option<usize> {
@@ -117,8 +156,28 @@ pub(crate) struct Header<'a> {
 }
 
 impl<'a> Header<'a> {
-    /// Checks `bytes` and its whole header.
+    /// Checks `bytes` and its whole header, allocating nothing.
     pub(crate) fn parse(bytes: &'a [u8]) -> Result<Self, Corrupt> {
+        Self::parse_with(bytes, &mut [Span::default(); WINDOW])
+    }
+
+    /// [`Header::parse`] with a scratch for every tensor the header can hold (one per 40 bytes
+    /// of JSON, the least an entry takes): O(n log n) checks for any file, and an allocation
+    /// no larger than the header itself.
+    #[cfg(feature = "std")]
+    pub(crate) fn parse_all(bytes: &'a [u8]) -> Result<Self, Corrupt> {
+        let claimed = bytes
+            .first_chunk::<8>()
+            .map_or(0, |len| u64::from_le_bytes(*len));
+        let len = usize::try_from(claimed)
+            .unwrap_or(usize::MAX)
+            .min(bytes.len());
+        let mut scratch = alloc::vec![Span::default(); len / 40 + 1];
+        Self::parse_with(bytes, &mut scratch)
+    }
+
+    /// [`Header::parse`], comparing the tensors `scratch.len()` at a time (at least one).
+    pub(crate) fn parse_with(bytes: &'a [u8], scratch: &mut [Span]) -> Result<Self, Corrupt> {
         let corrupt = |reason, offset| Corrupt { reason, offset };
         let Some((len, rest)) = bytes.split_first_chunk::<8>() else {
             return Err(corrupt("shorter than the 8-byte header length", 0));
@@ -138,13 +197,151 @@ impl<'a> Header<'a> {
         };
         let mut entries = header.cursor()?;
         while entries.next_entry()?.is_some() {}
+        header.check_layout(scratch)?;
         Ok(header)
+    }
+
+    fn span(&self, e: &Entry<'_>) -> Span {
+        let start = e.name.raw.as_ptr() as usize - self.json.as_ptr() as usize;
+        Span {
+            begin: e.begin,
+            end: e.end,
+            at: e.at,
+            name: (start, start + e.name.raw.len()),
+        }
+    }
+
+    fn name(&self, span: &Span) -> JsonStr<'a> {
+        // The span was made from this header's own (checked) string.
+        let raw = core::str::from_utf8(&self.json[span.name.0..span.name.1]).unwrap_or_default();
+        JsonStr { raw }
+    }
+
+    /// No two tensors share a name or bytes, and together they cover the data exactly: the
+    /// tensors are compared `scratch.len()` at a time, sorted (by name, then by offsets)
+    /// against each other and searched or scanned for every later tensor.
+    fn check_layout(&self, scratch: &mut [Span]) -> Result<(), Corrupt> {
+        let at = |span: &Span, reason| Corrupt {
+            reason,
+            offset: span.at,
+        };
+        if scratch.is_empty() {
+            return self.check_layout(&mut [Span::default()]);
+        }
+        let by_name = |a: &Span, b: &Span| self.name(a).chars().cmp(self.name(b).chars());
+        let width = scratch.len();
+        let mut done = 0;
+        loop {
+            let mut filled = 0;
+            for (slot, e) in scratch.iter_mut().zip(self.entries().skip(done)) {
+                *slot = self.span(&e);
+                filled += 1;
+            }
+            if filled == 0 {
+                break;
+            }
+            let window = &mut scratch[..filled];
+            let later = || self.entries().skip(done + filled).map(|e| self.span(&e));
+            const DUPLICATE: &str = "two tensors have the same name";
+            window.sort_unstable_by(by_name);
+            if let Some(pair) = window.windows(2).find(|p| by_name(&p[0], &p[1]).is_eq()) {
+                return Err(at(&pair[1], DUPLICATE));
+            }
+            if let Some(s) = later().find(|s| window.binary_search_by(|w| by_name(w, s)).is_ok()) {
+                return Err(at(&s, DUPLICATE));
+            }
+            const OVERLAP: &str = "two tensors' `data_offsets` overlap";
+            window.sort_unstable_by_key(|s| (s.begin, s.end));
+            if let Some(pair) = window.windows(2).find(|p| p[0].collides(&p[1])) {
+                return Err(at(&pair[1], OVERLAP));
+            }
+            if let Some(s) = later().find(|s| window.iter().any(|w| w.collides(s))) {
+                return Err(at(&s, OVERLAP));
+            }
+            done += filled;
+            if filled < width {
+                break;
+            }
+        }
+        // Disjoint ranges inside the data that add up to its length cover it exactly.
+        let (mut covered, mut last) = (0usize, 0usize);
+        for e in self.entries() {
+            covered += e.end - e.begin; // disjoint ranges within the data: no overflow
+            last = last.max(e.end);
+        }
+        if covered != self.data.len() {
+            return Err(Corrupt {
+                reason: if last < self.data.len() {
+                    "bytes after the last tensor's data (the format forbids trailing bytes)"
+                } else {
+                    "bytes between tensors' data that no tensor covers (the format forbids gaps)"
+                },
+                offset: self.base + self.json.len() + last.min(self.data.len()),
+            });
+        }
+        Ok(())
     }
 
     /// The tensors, in file order (the header was checked, so this stops only at the end).
     pub(crate) fn entries(&self) -> impl Iterator<Item = Entry<'a>> + 'a {
         let mut cursor = self.cursor().ok();
         core::iter::from_fn(move || cursor.as_mut()?.next_entry().ok().flatten())
+    }
+
+    /// The `__metadata__` entries in file order, each value `None` unless it is a string (the
+    /// format's metadata is a map of strings; kiln reads files whose other values it ignores).
+    pub(crate) fn metadata(&self) -> impl Iterator<Item = (JsonStr<'a>, Option<JsonStr<'a>>)> + 'a {
+        let mut p = self.metadata_object();
+        let mut first = true;
+        core::iter::from_fn(move || {
+            // The header was checked whole, so none of these steps fails.
+            let p = p.as_mut()?;
+            p.ws();
+            if p.eat(b'}') {
+                p.at = p.s.len();
+                return None;
+            }
+            if !first {
+                p.expect(b',', "").ok()?;
+                p.ws();
+            }
+            first = false;
+            let key = p.string().ok()?;
+            p.ws();
+            p.expect(b':', "").ok()?;
+            p.ws();
+            if p.peek() == Some(b'"') {
+                return Some((key, Some(p.string().ok()?)));
+            }
+            p.skip_value(0).ok()?;
+            Some((key, None))
+        })
+    }
+
+    /// A parser just inside the `__metadata__` object, if the file has one that is an object.
+    fn metadata_object(&self) -> Option<Parser<'a>> {
+        let mut entries = self.cursor().ok()?;
+        let p = &mut entries.p;
+        let mut first = true;
+        loop {
+            p.ws();
+            if p.eat(b'}') {
+                return None;
+            }
+            if !first {
+                p.expect(b',', "").ok()?;
+                p.ws();
+            }
+            first = false;
+            let name = p.string().ok()?;
+            p.ws();
+            p.expect(b':', "").ok()?;
+            p.ws();
+            if name.is("__metadata__") {
+                return p.eat(b'{').then_some(*p);
+            }
+            p.skip_value(0).ok()?;
+        }
     }
 
     fn cursor(&self) -> Result<Entries<'a>, Corrupt> {
@@ -160,6 +357,7 @@ impl<'a> Header<'a> {
             data: self.data,
             first: true,
             done: false,
+            metadata_seen: false,
         })
     }
 }
@@ -170,6 +368,7 @@ struct Entries<'a> {
     data: &'a [u8],
     first: bool,
     done: bool,
+    metadata_seen: bool,
 }
 
 impl<'a> Entries<'a> {
@@ -199,6 +398,10 @@ impl<'a> Entries<'a> {
             p.expect(b':', "expected `:` after a tensor name")?;
             p.ws();
             if name.is("__metadata__") {
+                if self.metadata_seen {
+                    return Err(p.err("`__metadata__` appears twice"));
+                }
+                self.metadata_seen = true;
                 p.skip_value(0)?;
                 continue;
             }
@@ -276,11 +479,15 @@ impl<'a> Entries<'a> {
             dtype,
             shape,
             data,
+            begin,
+            end,
+            at: p.base + start,
         })
     }
 }
 
 /// A JSON cursor over the header bytes.
+#[derive(Clone, Copy)]
 struct Parser<'a> {
     s: &'a [u8],
     at: usize,

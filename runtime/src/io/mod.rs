@@ -46,12 +46,18 @@
 //! reports [`ReadError`]s that are plain data. The bytes need no alignment. The file functions
 //! ([`save`], [`load`], ...) need the `std` feature and call the same reader.
 //!
-//! Saving is atomic (a temporary file in the same folder, then a rename), so an interrupted save
-//! never leaves a half-written file under the final name. Loading checks every tensor's name,
+//! Saving is atomic and safe against other writers: the bytes go to a temporary file created
+//! exclusively (`O_EXCL`, an unpredictable name) in the same folder, synced, then renamed over
+//! the target, so an interrupted save never leaves a half-written file under the final name,
+//! concurrent saves to one path each rename a whole file, and a symlink planted where the
+//! temporary file would go is never written through. Temporary files left by killed processes
+//! are removed by the next save to the same path (on Linux). [`checkpoint`] holds the training
+//! checkpoints, which go through the same reader, writer and save. Loading checks every tensor's name,
 //! dtype, shape and values and reports the first problem ([`WeightsError`]) with the file and
 //! tensor at fault: missing and unexpected tensors, tensors of different formats mixed in one
 //! file, wrong shapes (expected and found), wrong dtypes, non-finite values, truncated or corrupt
-//! bytes. It never panics on malformed bytes, and a failed load leaves the model unchanged.
+//! bytes, and what the safetensors format forbids: two tensors of one name, overlapping or
+//! out-of-range `data_offsets`, bytes no tensor covers (gaps, trailing bytes). It never panics on malformed bytes, and a failed load leaves the model unchanged.
 //!
 //! ```
 //! # use kiln::model;
@@ -80,8 +86,14 @@ mod layout;
 mod read;
 
 #[cfg(feature = "std")]
+pub mod checkpoint;
+#[cfg(feature = "std")]
 mod file;
+#[cfg(feature = "std")]
+pub(crate) mod write;
 
+#[cfg(feature = "std")]
+pub use checkpoint::{CheckpointError, CheckpointInfo};
 #[cfg(feature = "std")]
 pub use file::{
     from_bytes_into, from_bytes_into_with, load, load_into, load_into_with, load_with, save,

@@ -485,7 +485,23 @@ pub(crate) fn read_params_raw<'a, T: Scalar, M: Model<T>>(
             found: params.len(),
         });
     }
-    let header = Header::parse(bytes)?;
+    read_header::<T, M>(&Header::parse(bytes)?, params, options)
+}
+
+/// [`read_params_raw`] from a parsed header.
+#[allow(clippy::result_large_err)]
+pub(crate) fn read_header<'a, T: Scalar, M: Model<T>>(
+    header: &Header<'a>,
+    params: &mut [T],
+    options: LoadOptions,
+) -> Result<(), Fault<'a>> {
+    if params.len() != M::PARAM_COUNT {
+        return Err(Fault::ParamCount {
+            expected: M::PARAM_COUNT,
+            found: params.len(),
+        });
+    }
+    let header = *header;
     let naming = choose::<T, M>(&header, options)?;
     check::<T, M>(&header, naming)?;
     // Checked: every tensor is present, of the right dtype and shape, and finite.

@@ -41,7 +41,7 @@ pub(crate) fn flush<T: Scalar>(x: T) -> T {
 }
 
 /// A state that cannot be loaded into an optimizer, found by [`Optimizer::load_state`].
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum StateError {
     /// A buffer the optimizer needs (with its current hyper-parameters) is absent.
     #[error("optimizer state buffer `{0}` is missing")]
@@ -59,7 +59,21 @@ pub enum StateError {
         /// The buffer's length.
         found: usize,
     },
+    /// A buffer of squares (a second moment or a sum of squared gradients) holds a negative
+    /// value, whose square root the next step would take (NaN).
+    #[error("optimizer state buffer `{name}` holds {value} at element {index}, but it is a sum of squares and cannot be negative")]
+    Negative {
+        /// The buffer's name: `exp_avg_sq`, `max_exp_avg_sq`, `square_avg` or `sum`.
+        name: &'static str,
+        /// The element's index (the parameter's index in the model's layout).
+        index: usize,
+        /// The value.
+        value: f64,
+    },
 }
+
+/// The buffers that hold (averages or sums of) squares, which must not be negative.
+const SQUARES: &[&str] = &["exp_avg_sq", "max_exp_avg_sq", "square_avg", "sum"];
 
 /// A gradient-descent optimizer over one flat parameter slice.
 pub trait Optimizer<T: Scalar> {
@@ -177,6 +191,18 @@ impl<T: Scalar> Buffers<T> {
                     name,
                     expected,
                     found: b.len(),
+                });
+            }
+        }
+        for &name in names.iter().filter(|n| SQUARES.contains(n)) {
+            let Some((_, b)) = state.iter().find(|(n, _)| *n == name) else {
+                continue;
+            };
+            if let Some((index, v)) = b.iter().enumerate().find(|(_, v)| **v < T::zero()) {
+                return Err(StateError::Negative {
+                    name,
+                    index,
+                    value: v.to_f64(),
                 });
             }
         }

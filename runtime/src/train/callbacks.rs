@@ -1,8 +1,8 @@
 //! Callbacks: code that runs after every epoch and may stop training.
 
-use super::checkpoint::CheckpointError;
 use super::history::EpochLogs;
 use crate::error::Result;
+use crate::io::CheckpointError;
 use crate::io::WeightsError;
 use std::path::Path;
 
@@ -152,6 +152,24 @@ impl<T: Copy> EarlyStopping<T> {
 }
 
 impl<T: Copy> Callback<T> for EarlyStopping<T> {
+    /// As [`on_epoch_end`](Callback::on_epoch_end), but a monitored value the epoch logs do not
+    /// have (a misspelt name, or `val_*` without validation data) stops `fit` with
+    /// [`Error::InvalidOption`](crate::Error::InvalidOption) instead of never stopping.
+    fn on_epoch_end_with(
+        &mut self,
+        logs: &EpochLogs,
+        trainer: &dyn TrainerView<T>,
+    ) -> Result<Control> {
+        if logs.get(self.monitor).is_none() {
+            return Err(crate::Error::InvalidOption(format!(
+                "EarlyStopping monitors `{}`, which this fit does not report (it reports {})",
+                self.monitor,
+                super::model_checkpoint::reported(logs)
+            )));
+        }
+        Ok(self.on_epoch_end(logs, trainer.params()))
+    }
+
     fn on_epoch_end(&mut self, logs: &EpochLogs, params: &[T]) -> Control {
         let Some(value) = logs.get(self.monitor) else {
             return Control::Continue;

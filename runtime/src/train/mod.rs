@@ -11,8 +11,8 @@ mod history;
 mod model_checkpoint;
 mod progress;
 
+pub use crate::io::CheckpointError;
 pub use callbacks::{Callback, Control, EarlyStopping, Goal, TrainerView};
-pub use checkpoint::CheckpointError;
 pub use history::{EpochLogs, History};
 pub use model_checkpoint::ModelCheckpoint;
 pub use progress::Verbosity;
@@ -333,8 +333,75 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
     }
 
     /// One gradient step on a batch of `n` samples (`x`: `INPUT_SIZE × n`, `y`: targets);
-    /// returns the batch's mean loss. Allocates nothing.
-    pub fn train_step(&mut self, x: &[T], y: &[L::Target], n: usize) -> T {
+    /// returns the batch's mean loss. Checks the slices against `n`, the targets, the inputs'
+    /// and the updated parameters' finiteness (a failed check before the step changes
+    /// nothing; [`Error::NonFiniteParam`] comes after it). Allocates nothing once the trainer
+    /// has room for `n` samples (the first call, or a larger `n`, makes room).
+    pub fn train_step(&mut self, x: &[T], y: &[L::Target], n: usize) -> Result<T> {
+        self.check_hyper_parameters()?;
+        if n == 0 {
+            return Err(Error::Empty { what: "train_step" });
+        }
+        let per_sample = self.loss.targets_per_sample(M::OUTPUT_SIZE);
+        for (what, expected, found) in [
+            ("x", n.checked_mul(M::INPUT_SIZE), x.len()),
+            ("y", n.checked_mul(per_sample), y.len()),
+        ] {
+            if expected != Some(found) {
+                return Err(Error::BatchSize {
+                    what,
+                    n,
+                    expected: expected.unwrap_or(usize::MAX),
+                    found,
+                });
+            }
+        }
+        self.loss
+            .check_targets_for(M::OUTPUT_SIZE, n, y)
+            .map_err(|source| Error::Target {
+                what: "train_step",
+                source,
+            })?;
+        self.reserve(n);
+        let epoch = self.position.epoch;
+        self.step(x, y, n)
+            .map_err(|fault| fault.at(epoch, 0, |slot| slot))
+    }
+
+    /// The optimizer's learning rate and the clipping norm are usable.
+    fn check_hyper_parameters(&self) -> Result<()> {
+        let lr = self.optimizer.learning_rate();
+        if !(lr.is_finite() && lr >= 0.0) {
+            return Err(Error::InvalidOption(format!(
+                "the learning rate must be finite and not negative, but is {lr}"
+            )));
+        }
+        if let Some(norm) = self.clip_norm.map(T::to_f64) {
+            if norm.is_nan() || norm <= 0.0 {
+                return Err(Error::InvalidOption(format!(
+                    "the gradient clipping norm must be positive, but is {norm}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The step itself, on checked slices: inputs checked finite, forward, loss, backward,
+    /// clipping, update, parameters checked finite. Allocates nothing; the checks are one pass
+    /// over the batch's inputs and one over the parameters, small beside the step.
+    fn step(&mut self, x: &[T], y: &[L::Target], n: usize) -> Result<T, Fault> {
+        // A branch-free fold (vectorised) first; the position only when something is wrong.
+        let finite = |v: &[T]| !v.iter().fold(false, |bad, v| bad | !v.is_finite());
+        if let Some(at) = (!finite(x))
+            .then(|| x.iter().position(|v| !v.is_finite()))
+            .flatten()
+        {
+            return Err(Fault::Input {
+                slot: at / M::INPUT_SIZE,
+                index: at % M::INPUT_SIZE,
+                value: x[at].to_f64(),
+            });
+        }
         self.model.forward(&mut self.ws, x, n, Mode::Train);
         let views = self.ws.loss_views();
         let (loss, at) = self.loss.loss_and_grad(
@@ -347,7 +414,7 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
             views.output_grad,
         );
         if !loss.is_finite() {
-            return loss;
+            return Err(Fault::Loss(loss.to_f64()));
         }
         self.model.backward(&mut self.ws, x, n, at, false);
         self.model.update_moving_statistics(&self.ws, n);
@@ -359,7 +426,17 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
             &mut self.model.params_mut()[..trainable],
             &self.ws.grads()[..trainable],
         );
-        loss
+        let params = self.model.params();
+        if let Some(index) = (!finite(params))
+            .then(|| params.iter().position(|v| !v.is_finite()))
+            .flatten()
+        {
+            return Err(Fault::Param {
+                index,
+                value: params[index].to_f64(),
+            });
+        }
+        Ok(loss)
     }
 
     /// Trains for `options.epochs` more epochs; returns their history.
@@ -390,6 +467,7 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
                 options.validation_split
             )));
         }
+        self.check_hyper_parameters()?;
         let total = self.check_data(x, y, "training")?;
         let per_sample = self.loss.targets_per_sample(M::OUTPUT_SIZE);
         // Keras holds out the *last* samples, before any shuffling; `validation_data` overrides
@@ -438,6 +516,7 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
             if let Some(schedule) = &self.schedule {
                 self.optimizer
                     .set_learning_rate(schedule.lr(self.base_lr, epoch));
+                self.check_hyper_parameters()?;
             }
             let mut order = std::mem::take(&mut self.position.order);
             if options.shuffle {
@@ -515,16 +594,10 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
             }
             let batch_x = std::mem::take(&mut self.batch_x);
             let batch_y = std::mem::take(&mut self.batch_y);
-            let loss = self.train_step(&batch_x[..m * M::INPUT_SIZE], &batch_y, m);
+            let loss = self.step(&batch_x[..m * M::INPUT_SIZE], &batch_y, m);
             self.batch_x = batch_x;
             self.batch_y = batch_y;
-            if !loss.is_finite() {
-                return Err(Error::NonFiniteLoss {
-                    epoch,
-                    batch: index,
-                    loss: loss.to_f64(),
-                });
-            }
+            let loss = loss.map_err(|fault| fault.at(epoch, index, |slot| chunk[slot]))?;
             loss_sum += loss.to_f64() * m as f64;
             let output = &self.ws.output()[..M::OUTPUT_SIZE * m];
             for metric in &mut self.metrics {
@@ -636,6 +709,42 @@ pub fn predict<T: Scalar, M: Model<T>>(
         out.extend_from_slice(&ws.output()[..m * M::OUTPUT_SIZE]);
     }
     Ok(out)
+}
+
+/// Why a step stopped, before it is placed in an epoch and batch.
+enum Fault {
+    /// Input `index` of the batch's sample `slot` is `value`.
+    Input {
+        slot: usize,
+        index: usize,
+        value: f64,
+    },
+    /// The batch's loss.
+    Loss(f64),
+    /// Parameter `index` became `value`.
+    Param { index: usize, value: f64 },
+}
+
+impl Fault {
+    /// The error, in `epoch` and `batch`; `sample` maps a slot of the batch to the sample.
+    fn at(self, epoch: usize, batch: usize, sample: impl FnOnce(usize) -> usize) -> Error {
+        match self {
+            Fault::Input { slot, index, value } => Error::NonFiniteInput {
+                epoch,
+                batch,
+                sample: sample(slot),
+                index,
+                value,
+            },
+            Fault::Loss(loss) => Error::NonFiniteLoss { epoch, batch, loss },
+            Fault::Param { index, value } => Error::NonFiniteParam {
+                epoch,
+                batch,
+                index,
+                value,
+            },
+        }
+    }
 }
 
 /// The number of samples in `x`, which must be a whole number of them.

@@ -2,9 +2,9 @@
 //! monitored value (Keras' callback of the same name).
 
 use super::callbacks::{Callback, Control, Goal, TrainerView};
-use super::checkpoint::CheckpointError;
 use super::history::EpochLogs;
 use crate::error::{Error, Result};
+use crate::io::CheckpointError;
 use std::path::{Path, PathBuf};
 
 /// Saves the trainer at the end of an epoch (Keras' `ModelCheckpoint`): by default a full
@@ -52,10 +52,17 @@ pub struct ModelCheckpoint {
 }
 
 impl ModelCheckpoint {
-    /// Saves a full checkpoint to `path` after each epoch that improves `val_loss`.
-    pub fn new(path: impl Into<PathBuf>) -> Self {
-        ModelCheckpoint {
-            path: path.into(),
+    /// Saves a full checkpoint to `path` after each epoch that improves `val_loss`. A path
+    /// whose placeholders are malformed (an unclosed `{`, a width or a number of decimals out
+    /// of range: `{epoch:065536}`, `{loss:.70000}`) is [`Error::InvalidOption`] here, not at
+    /// the first save.
+    pub fn new(path: impl Into<PathBuf>) -> Result<Self> {
+        let path = path.into();
+        if let Some(template) = path.to_str() {
+            parse(template)?;
+        }
+        Ok(ModelCheckpoint {
+            path,
             monitor: "val_loss".into(),
             goal: Goal::Minimize,
             save_best_only: true,
@@ -64,7 +71,7 @@ impl ModelCheckpoint {
             best: None,
             best_epoch: None,
             last_saved: None,
-        }
+        })
     }
 
     /// Watches `monitor` (`"val_accuracy"`, `"loss"`, ...), its goal inferred from the name.
@@ -155,7 +162,7 @@ impl<T> Callback<T> for ModelCheckpoint {
 }
 
 /// The names `logs` can be asked for, for error messages: `loss, accuracy, val_loss, ...`.
-fn reported(logs: &EpochLogs) -> String {
+pub(super) fn reported(logs: &EpochLogs) -> String {
     let mut names = vec!["loss".to_string()];
     names.extend(logs.metrics.iter().map(|(n, _)| n.to_string()));
     if logs.val_loss.is_some() {
@@ -165,14 +172,34 @@ fn reported(logs: &EpochLogs) -> String {
     names.join(", ")
 }
 
-/// `template` with `{epoch}`, `{epoch:03}` and `{name}`, `{name:.4}` (or `.4f`) replaced.
-fn fill(template: &str, logs: &EpochLogs) -> Result<String> {
+/// Widest `{epoch:0N}` accepted: a `u64` has 20 digits.
+const MAX_WIDTH: usize = 20;
+/// Most decimals `{name:.N}` accepts: an `f64` has 17 significant digits.
+const MAX_DECIMALS: usize = 17;
+
+/// A piece of a path template.
+enum Piece<'t> {
+    Text(&'t str),
+    /// `{epoch}` or `{epoch:0N}`: the 1-based epoch, zero-padded to `width`.
+    Epoch {
+        width: usize,
+    },
+    /// `{name}` or `{name:.N}`: a value of the epoch logs, with `decimals`.
+    Value {
+        name: &'t str,
+        decimals: Option<usize>,
+    },
+}
+
+/// The pieces of `template`, or what is wrong with it (widths and decimals are bounded, so
+/// that formatting can never fail).
+fn parse(template: &str) -> Result<Vec<Piece<'_>>> {
     let bad =
         |what: String| Error::InvalidOption(format!("ModelCheckpoint path `{template}`: {what}"));
-    let mut out = String::new();
+    let mut pieces = Vec::new();
     let mut rest = template;
     while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
+        pieces.push(Piece::Text(&rest[..open]));
         let Some(close) = rest[open..].find('}') else {
             return Err(bad("a `{` is not closed".into()));
         };
@@ -181,37 +208,64 @@ fn fill(template: &str, logs: &EpochLogs) -> Result<String> {
         let (name, spec) = field.split_once(':').unwrap_or((field, ""));
         if name == "epoch" {
             let width = spec.trim_end_matches('d');
-            let width: usize = if width.is_empty() {
-                0
-            } else {
-                width.parse().map_err(|_| {
-                    bad(format!(
-                        "`{{{field}}}`: the epoch takes `:0N` (zero-padded width)"
-                    ))
-                })?
+            let width = match width {
+                "" => Some(0),
+                w => w.parse().ok().filter(|&w| w <= MAX_WIDTH),
             };
-            out.push_str(&format!("{:0width$}", logs.epoch + 1));
+            let width = width.ok_or_else(|| {
+                bad(format!(
+                    "`{{{field}}}`: the epoch takes `:0N` (zero-padded width N of at most {MAX_WIDTH})"
+                ))
+            })?;
+            pieces.push(Piece::Epoch { width });
+        } else if spec.is_empty() {
+            pieces.push(Piece::Value {
+                name,
+                decimals: None,
+            });
         } else {
-            let Some(value) = logs.get(name) else {
-                return Err(bad(format!(
-                    "`{{{name}}}` is not a value of the epoch logs ({})",
-                    reported(logs)
-                )));
-            };
             let precision = spec.trim_start_matches('.').trim_end_matches('f');
-            if spec.is_empty() {
-                out.push_str(&value.to_string());
-            } else {
-                let precision: usize = precision
-                    .parse()
-                    .ok()
-                    .filter(|_| spec.starts_with('.'))
-                    .ok_or_else(|| bad(format!("`{{{field}}}`: values take `:.N` (decimals)")))?;
-                out.push_str(&format!("{value:.precision$}"));
+            let decimals: usize = precision
+                .parse()
+                .ok()
+                .filter(|&d| spec.starts_with('.') && d <= MAX_DECIMALS)
+                .ok_or_else(|| {
+                    bad(format!(
+                        "`{{{field}}}`: values take `:.N` (N decimals, at most {MAX_DECIMALS})"
+                    ))
+                })?;
+            pieces.push(Piece::Value {
+                name,
+                decimals: Some(decimals),
+            });
+        }
+    }
+    pieces.push(Piece::Text(rest));
+    Ok(pieces)
+}
+
+/// `template` with `{epoch}`, `{epoch:03}` and `{name}`, `{name:.4}` (or `.4f`) replaced.
+fn fill(template: &str, logs: &EpochLogs) -> Result<String> {
+    let mut out = String::new();
+    for piece in parse(template)? {
+        match piece {
+            Piece::Text(text) => out.push_str(text),
+            // As u128 the 1-based epoch cannot overflow, whatever the epoch.
+            Piece::Epoch { width } => out.push_str(&format!("{:0width$}", logs.epoch as u128 + 1)),
+            Piece::Value { name, decimals } => {
+                let Some(value) = logs.get(name) else {
+                    return Err(Error::InvalidOption(format!(
+                        "ModelCheckpoint path `{template}`: `{{{name}}}` is not a value of the epoch logs ({})",
+                        reported(logs)
+                    )));
+                };
+                match decimals {
+                    None => out.push_str(&value.to_string()),
+                    Some(decimals) => out.push_str(&format!("{value:.decimals$}")),
+                }
             }
         }
     }
-    out.push_str(rest);
     Ok(out)
 }
 
@@ -243,7 +297,14 @@ mod tests {
         );
         assert_eq!(fill("{accuracy:.1}", &l).unwrap(), "0.8");
         assert_eq!(fill("plain", &l).unwrap(), "plain");
-        for bad in ["{epoch", "{nope}", "{epoch:x}", "{loss:4}"] {
+        for bad in [
+            "{epoch",
+            "{nope}",
+            "{epoch:x}",
+            "{loss:4}",
+            "w-{epoch:65536}",
+            "{loss:.70000}",
+        ] {
             assert!(
                 matches!(fill(bad, &l), Err(Error::InvalidOption(_))),
                 "{bad}"
@@ -252,9 +313,35 @@ mod tests {
     }
 
     #[test]
+    fn patterns_that_cannot_be_formatted_are_refused_when_built() {
+        for bad in [
+            "w-{epoch:65536}",
+            "{loss:.70000}",
+            "w-{epoch:021}",
+            "{epoch",
+        ] {
+            assert!(
+                matches!(ModelCheckpoint::new(bad), Err(Error::InvalidOption(_))),
+                "{bad}"
+            );
+        }
+        assert!(ModelCheckpoint::new("w-{epoch:020}-{val_loss:.17}").is_ok());
+    }
+
+    #[test]
+    fn an_absurd_epoch_is_formatted_without_overflow() {
+        let l = EpochLogs {
+            epoch: usize::MAX,
+            ..logs()
+        };
+        let expected = (usize::MAX as u128 + 1).to_string();
+        assert_eq!(fill("w-{epoch}", &l).unwrap(), format!("w-{expected}"));
+    }
+
+    #[test]
     fn the_goal_is_inferred_from_the_monitor() {
-        assert_eq!(ModelCheckpoint::new("x").goal, Goal::Minimize);
-        let acc = ModelCheckpoint::new("x").monitor("val_accuracy");
+        assert_eq!(ModelCheckpoint::new("x").unwrap().goal, Goal::Minimize);
+        let acc = ModelCheckpoint::new("x").unwrap().monitor("val_accuracy");
         assert_eq!(acc.goal, Goal::Maximize);
         assert_eq!(acc.monitor("loss").goal, Goal::Minimize);
     }

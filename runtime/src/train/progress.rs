@@ -36,7 +36,7 @@ impl EpochProgress {
                 .expect("valid template")
                 .progress_chars("=> "),
             );
-            bar.set_prefix(format!("Epoch {}/{epochs}", epoch + 1));
+            bar.set_prefix(format!("Epoch {}/{epochs}", epoch as u128 + 1));
             bar
         });
         let now = Instant::now();
@@ -68,7 +68,7 @@ impl EpochProgress {
         if self.verbosity != Verbosity::Quiet {
             println!(
                 "Epoch {}/{epochs} - {:.1}s - {:.0} samples/s - {}",
-                logs.epoch + 1,
+                logs.epoch as u128 + 1,
                 logs.seconds,
                 logs.samples_per_second,
                 logs.summary()

@@ -1,0 +1,206 @@
+//! Writing safetensors bytes and files (needs `std`): one writer for weight files and
+//! checkpoints, and one atomic save.
+//!
+//! kiln writes its files itself rather than through the `safetensors` crate: its `serialize`
+//! lists `__metadata__` in a `HashMap`'s random order, and saves must be reproducible byte for
+//! byte. The bytes are the ones `safetensors` writes for the same tensors (tensors by
+//! descending element size, then name; the header padded with spaces to a multiple of 8).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+/// One tensor to write: its name, safetensors dtype (`"F32"`), shape and little-endian bytes.
+pub(crate) struct Tensor<'b> {
+    pub name: String,
+    pub dtype: String,
+    pub shape: Vec<usize>,
+    pub data: &'b [u8],
+}
+
+/// Bytes per element of a dtype (1 for those kiln does not know, which only orders them).
+fn element_size(dtype: &str) -> usize {
+    match dtype {
+        "F64" | "I64" | "U64" => 8,
+        "F32" | "I32" | "U32" => 4,
+        "F16" | "BF16" | "I16" | "U16" => 2,
+        _ => 1,
+    }
+}
+
+/// safetensors bytes whose header is a function of the content alone: `__metadata__` with
+/// sorted keys, then the tensors by descending element size and name (safetensors' own order,
+/// which keeps each tensor aligned), the header padded with spaces to a multiple of 8 bytes.
+pub(crate) fn serialize(
+    mut tensors: Vec<Tensor<'_>>,
+    metadata: &BTreeMap<String, String>,
+) -> Vec<u8> {
+    tensors.sort_by(|a, b| {
+        element_size(&b.dtype)
+            .cmp(&element_size(&a.dtype))
+            .then(a.name.cmp(&b.name))
+    });
+    let mut header = String::from("{\"__metadata__\":{");
+    for (i, (key, value)) in metadata.iter().enumerate() {
+        if i > 0 {
+            header.push(',');
+        }
+        header.push_str(&format!("{}:{}", json_string(key), json_string(value)));
+    }
+    header.push('}');
+    let mut offset = 0;
+    for t in &tensors {
+        let shape: Vec<String> = t.shape.iter().map(usize::to_string).collect();
+        header.push_str(&format!(
+            ",{}:{{\"dtype\":{},\"shape\":[{}],\"data_offsets\":[{offset},{}]}}",
+            json_string(&t.name),
+            json_string(&t.dtype),
+            shape.join(","),
+            offset + t.data.len()
+        ));
+        offset += t.data.len();
+    }
+    header.push('}');
+    while !header.len().is_multiple_of(8) {
+        header.push(' ');
+    }
+    let mut out = Vec::with_capacity(8 + header.len() + offset);
+    out.extend_from_slice(&(header.len() as u64).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    for t in &tensors {
+        out.extend_from_slice(t.data);
+    }
+    out
+}
+
+/// `s` as a JSON string literal.
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Where temporary files of saves to `name` start: `.<name>.kiln-`, then the saving process's
+/// id, `-`, a random part and `.tmp`.
+fn temp_prefix(name: &std::ffi::OsStr) -> String {
+    format!(".{}.kiln-", name.to_string_lossy())
+}
+
+/// Writes `bytes` to `path` atomically and safely against other writers: into a temporary
+/// file created exclusively (`O_EXCL`, with an unpredictable name, so a planted symlink or a
+/// concurrent save cannot be written through) in `path`'s folder, synced, then renamed over
+/// `path` (and the folder synced, so the rename survives a crash). Readers see the old file or
+/// the new one, never a mix; concurrent saves each rename a whole file, the last one wins. On
+/// failure the temporary file is removed and `path` is untouched. Temporary files that killed
+/// processes left for `path` are removed first (on Linux, where a process's liveness can be
+/// checked; a file whose process still runs is never touched).
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path.file_name().ok_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path names no file")
+    })?;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let prefix = temp_prefix(name);
+    remove_stale(dir, &prefix);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!("{prefix}{}-", std::process::id()))
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    // On error the temporary file is dropped, which deletes it.
+    tmp.persist(path).map_err(|e| e.error)?;
+    if let Ok(folder) = std::fs::File::open(dir) {
+        let _ = folder.sync_all(); // best effort: not every platform syncs folders
+    }
+    Ok(())
+}
+
+/// Removes `dir/<prefix><pid>-*.tmp` whose process no longer runs.
+fn remove_stale(dir: &Path, prefix: &str) {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
+            continue;
+        };
+        let Some((pid, _)) = rest.split_once('-') else {
+            continue;
+        };
+        let dead = pid.parse::<u32>().is_ok_and(|pid| {
+            pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists()
+        });
+        if dead && rest.ends_with(".tmp") {
+            // A symlink is removed itself, never what it points to.
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_header_writer_escapes_and_the_reader_reads_it_back() {
+        let awkward = "quote \" backslash \\ newline \n tab \t bell \u{7} é ∂";
+        let metadata = BTreeMap::from([
+            ("b".to_string(), awkward.to_string()),
+            ("a".to_string(), String::new()),
+        ]);
+        let data = [1u8, 2, 3, 4, 5, 6, 7, 8];
+        let tensors = || {
+            vec![
+                Tensor {
+                    name: awkward.into(),
+                    dtype: "U8".into(),
+                    shape: vec![2, 2],
+                    data: &data[..4],
+                },
+                Tensor {
+                    name: "wide".into(),
+                    dtype: "U32".into(),
+                    shape: vec![1],
+                    data: &data[4..],
+                },
+            ]
+        };
+        let bytes = serialize(tensors(), &metadata);
+        assert_eq!(bytes, serialize(tensors(), &metadata), "deterministic");
+        let header = super::super::header::Header::parse(&bytes).unwrap();
+        let meta: Vec<(String, Option<String>)> = header
+            .metadata()
+            .map(|(k, v)| (k.to_string(), v.map(|v| v.to_string())))
+            .collect();
+        assert_eq!(
+            meta,
+            [
+                ("a".into(), Some(String::new())),
+                ("b".into(), Some(awkward.into()))
+            ]
+        );
+        let entries: Vec<_> = header.entries().collect();
+        // The 4-byte tensor comes first, aligned.
+        assert!(entries[0].name.is("wide") && entries[0].data == &data[4..]);
+        assert!(entries[1].name.is(awkward) && entries[1].dtype.is("U8"));
+        assert_eq!(entries[1].shape.as_slice(), [2, 2]);
+        assert_eq!(entries[1].data, &data[..4]);
+        assert_eq!((bytes.len() - 8) % 8, 0);
+    }
+}

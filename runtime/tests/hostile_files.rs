@@ -1,0 +1,287 @@
+//! Weight files and checkpoints that the safetensors format forbids, or whose fields no training
+//! reaches, are typed errors (one reader checks both), and random layouts never panic.
+
+use kiln::io::{self, CheckpointError, WeightsError};
+use kiln::losses::MeanSquaredError;
+use kiln::optim::{Adam, StateError};
+use kiln::{model, Compile, Fit};
+use proptest::prelude::*;
+use std::path::Path;
+
+model! { struct Net { Input(2), Dense(1) } }
+
+/// A safetensors file with this JSON header (padded) and these data bytes.
+fn file(header: &str, data: &[u8]) -> Vec<u8> {
+    let mut out = (header.len() as u64).to_le_bytes().to_vec();
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(data);
+    out
+}
+
+/// `0.weight` [1, 2] and `0.bias` [1] (F32) at the given offsets, over `data_len` bytes.
+fn net_file(weight: (usize, usize), bias: (usize, usize), data_len: usize) -> Vec<u8> {
+    let header = format!(
+        r#"{{"0.weight":{{"dtype":"F32","shape":[1,2],"data_offsets":[{},{}]}},"0.bias":{{"dtype":"F32","shape":[1],"data_offsets":[{},{}]}}}}"#,
+        weight.0, weight.1, bias.0, bias.1
+    );
+    file(&header, &vec![0u8; data_len])
+}
+
+fn corrupt_reason(bytes: &[u8]) -> String {
+    match io::from_bytes_into(&mut Net::<f32>::new(0), bytes, Path::new("x.safetensors")) {
+        Err(WeightsError::Corrupt { reason, .. }) => reason,
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_well_formed_file_loads() {
+    let bytes = net_file((0, 8), (8, 12), 12);
+    io::from_bytes_into(&mut Net::<f32>::new(0), &bytes, Path::new("x")).unwrap();
+    // The same bytes in the other order, and kiln's own files.
+    let bytes = net_file((4, 12), (0, 4), 12);
+    io::from_bytes_into(&mut Net::<f32>::new(0), &bytes, Path::new("x")).unwrap();
+    let own = io::to_bytes(&Net::<f32>::new(3));
+    io::from_bytes_into(&mut Net::<f32>::new(0), &own, Path::new("x")).unwrap();
+}
+
+#[test]
+fn overlapping_offsets_are_rejected() {
+    // The bias reads the weight's last four bytes: it would silently get them.
+    let reason = corrupt_reason(&net_file((0, 8), (4, 8), 8));
+    assert!(reason.contains("overlap"), "{reason}");
+}
+
+#[test]
+fn out_of_range_offsets_are_rejected() {
+    let reason = corrupt_reason(&net_file((0, 8), (8, 12), 10));
+    assert!(reason.contains("outside the data"), "{reason}");
+    let reason = corrupt_reason(&net_file((0, 8), (12, 8), 12));
+    assert!(reason.contains("outside the data"), "{reason}");
+}
+
+#[test]
+fn gaps_between_tensors_are_rejected() {
+    let reason = corrupt_reason(&net_file((0, 8), (12, 16), 16));
+    assert!(reason.contains("gaps"), "{reason}");
+}
+
+#[test]
+fn trailing_bytes_are_rejected() {
+    let reason = corrupt_reason(&net_file((0, 8), (8, 12), 20));
+    assert!(reason.contains("trailing"), "{reason}");
+}
+
+#[test]
+fn duplicate_tensor_names_are_rejected() {
+    let header = r#"{"0.weight":{"dtype":"F32","shape":[1,2],"data_offsets":[0,8]},"0.bias":{"dtype":"F32","shape":[1],"data_offsets":[8,12]},"0.bias":{"dtype":"F32","shape":[1],"data_offsets":[12,16]}}"#;
+    let reason = corrupt_reason(&file(header, &[0; 16]));
+    assert!(reason.contains("same name"), "{reason}");
+    // Spelt differently, the same name (`\u0030` is `0`).
+    let header = r#"{"0.weight":{"dtype":"F32","shape":[1,2],"data_offsets":[0,8]},"0.bias":{"dtype":"F32","shape":[1],"data_offsets":[8,12]},"\u0030.bias":{"dtype":"F32","shape":[1],"data_offsets":[12,16]}}"#;
+    let reason = corrupt_reason(&file(header, &[0; 16]));
+    assert!(reason.contains("same name"), "{reason}");
+    let header = r#"{"__metadata__":{},"__metadata__":{},"0.weight":{"dtype":"F32","shape":[1,2],"data_offsets":[0,8]},"0.bias":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#;
+    let reason = corrupt_reason(&file(header, &[0; 12]));
+    assert!(reason.contains("twice"), "{reason}");
+}
+
+#[test]
+fn an_empty_tensor_inside_another_is_rejected() {
+    let header = r#"{"0.weight":{"dtype":"F32","shape":[1,2],"data_offsets":[0,8]},"0.bias":{"dtype":"F32","shape":[1],"data_offsets":[8,12]},"e":{"dtype":"F32","shape":[0],"data_offsets":[4,4]}}"#;
+    let reason = corrupt_reason(&file(header, &[0; 12]));
+    assert!(reason.contains("overlap"), "{reason}");
+}
+
+#[test]
+fn the_no_std_reader_checks_the_same_in_windows() {
+    // More tensors than the allocation-free reader compares at once (64): a duplicate far
+    // apart is still found.
+    let mut header = String::from("{");
+    for i in 0..150 {
+        let name = if i == 149 { 3 } else { i };
+        header.push_str(&format!(
+            r#""t{name}":{{"dtype":"U8","shape":[1],"data_offsets":[{i},{}]}},"#,
+            i + 1
+        ));
+    }
+    header.pop();
+    header.push('}');
+    let bytes = file(&header, &[0; 150]);
+    let mut params = [0.0f32; 3];
+    let err = io::read_params::<f32, Net>(&bytes, &mut params).unwrap_err();
+    assert!(
+        matches!(err, io::ReadError::Corrupt { reason, .. } if reason.contains("same name")),
+        "{err}"
+    );
+}
+
+// ----- checkpoints -----
+
+fn trained() -> kiln::Trainer<f32, Net<f32>, Adam, MeanSquaredError> {
+    let mut t = Net::new(1).compile(Adam::new(0.01), MeanSquaredError);
+    let (x, y) = ([0.0, 1.0, 1.0, 0.0], [1.0, 2.0]);
+    t.fit(&x, &y, Fit::epochs(2).batch_size(1).quiet()).unwrap();
+    t
+}
+
+/// The checkpoint of `trained()` with one metadata value replaced (same length or not: the
+/// header is rebuilt by the writer's format rules: sorted keys, so a plain text replace).
+fn with_metadata(key: &str, value: &str) -> Vec<u8> {
+    let bytes = trained().checkpoint_bytes();
+    let len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&bytes[8..8 + len]).unwrap();
+    let start = header.find(&format!("\"{key}\":\"")).unwrap() + key.len() + 4;
+    let end = start + header[start..].find('"').unwrap();
+    let header = format!("{}{value}{}", &header[..start], &header[end..]);
+    file(header.trim_end(), &bytes[8 + len..])
+}
+
+fn load(bytes: &[u8]) -> CheckpointError {
+    let mut t = Net::new(9).compile(Adam::new(0.01), MeanSquaredError);
+    let before = t.model().params().to_vec();
+    let err = t
+        .load_checkpoint_bytes(bytes, Path::new("c.ckpt"))
+        .unwrap_err();
+    assert_eq!(t.model().params(), before, "a failed load changes nothing");
+    err
+}
+
+#[test]
+fn a_step_count_near_u64_max_is_rejected() {
+    let err = load(&with_metadata(
+        "checkpoint.optimizer_step",
+        &(u64::MAX - 1).to_string(),
+    ));
+    assert!(
+        matches!(
+            err,
+            CheckpointError::OutOfRange {
+                field: "optimizer_step",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_epoch_near_usize_max_is_rejected() {
+    let err = load(&with_metadata(
+        "checkpoint.epoch",
+        &(usize::MAX - 1).to_string(),
+    ));
+    assert!(
+        matches!(err, CheckpointError::OutOfRange { field: "epoch", .. }),
+        "{err}"
+    );
+    // The limits themselves load.
+    let mut t = Net::new(9).compile(Adam::new(0.01), MeanSquaredError);
+    let max = io::checkpoint::MAX_EPOCH.to_string();
+    t.load_checkpoint_bytes(&with_metadata("checkpoint.epoch", &max), Path::new("c"))
+        .unwrap();
+}
+
+#[test]
+fn negative_second_moments_are_rejected() {
+    let t = trained();
+    let mut bytes = t.checkpoint_bytes();
+    // Find `optimizer/exp_avg_sq`'s data and make its first value negative.
+    let len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&bytes[8..8 + len]).unwrap().to_string();
+    let at = header.find("\"optimizer/exp_avg_sq\"").unwrap();
+    let offsets = &header[at..];
+    let offsets = &offsets[offsets.find("data_offsets\":[").unwrap() + 15..];
+    let begin: usize = offsets[..offsets.find(',').unwrap()].parse().unwrap();
+    let start = 8 + len + begin;
+    bytes[start..start + 4].copy_from_slice(&(-1.0f32).to_le_bytes());
+    let err = load(&bytes);
+    assert!(
+        matches!(
+            err,
+            CheckpointError::OptimizerState {
+                source: StateError::Negative {
+                    name: "exp_avg_sq",
+                    index: 0,
+                    ..
+                },
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn checkpoints_are_held_to_the_weight_files_layout_checks() {
+    let bytes = trained().checkpoint_bytes();
+    let mut longer = bytes.clone();
+    longer.extend_from_slice(&[0; 8]);
+    let err = load(&longer);
+    assert!(
+        matches!(err, CheckpointError::Corrupt { ref reason, .. } if reason.contains("trailing")),
+        "{err}"
+    );
+}
+
+#[test]
+fn checkpoints_keep_their_bytes() {
+    // Written by kiln's own writer: the same state gives the same bytes, and they load.
+    let t = trained();
+    let bytes = t.checkpoint_bytes();
+    assert_eq!(bytes, t.checkpoint_bytes());
+    let mut back = Net::new(9).compile(Adam::new(0.01), MeanSquaredError);
+    back.load_checkpoint_bytes(&bytes, Path::new("c")).unwrap();
+    assert_eq!(back.checkpoint_bytes(), bytes);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Random offsets for three tensors: the reader never panics, and accepts exactly the
+    /// layouts that tile the data (what safetensors' own check accepts).
+    #[test]
+    fn random_layouts_are_accepted_only_when_they_tile_the_data(
+        spans in proptest::collection::vec((0usize..24, 0usize..24), 3),
+        data_len in 0usize..24,
+    ) {
+        let mut header = String::from("{");
+        for (i, (a, b)) in spans.iter().enumerate() {
+            let (a, b) = (*a, *b);
+            let shape = b.saturating_sub(a);
+            header.push_str(&format!(
+                r#""t{i}":{{"dtype":"U8","shape":[{shape}],"data_offsets":[{a},{b}]}},"#
+            ));
+        }
+        header.pop();
+        header.push('}');
+        let bytes = file(&header, &vec![0; data_len]);
+        let mut params = [0.0f32; 3];
+        let err = io::read_params::<f32, Net>(&bytes, &mut params).err();
+        // safetensors' rule: sorted by offsets, each starts where the previous ended, the
+        // last ends at the end of the data.
+        let mut sorted = spans.clone();
+        sorted.sort();
+        let mut at = 0;
+        let mut valid = true;
+        for (a, b) in sorted {
+            valid &= a == at && b >= a;
+            at = b;
+        }
+        valid &= at == data_len;
+        let corrupt = matches!(err, Some(io::ReadError::Corrupt { .. }));
+        prop_assert_eq!(corrupt, !valid, "{:?} over {}: {:?}", spans, data_len, err);
+    }
+
+    /// Random checkpoint metadata values never panic and never allocate what they claim.
+    #[test]
+    fn random_checkpoint_counts_never_panic(step in any::<u64>(), epoch in any::<u64>()) {
+        let bytes = with_metadata("checkpoint.optimizer_step", &step.to_string());
+        let mut t = Net::new(9).compile(Adam::new(0.01), MeanSquaredError);
+        let ok = t.load_checkpoint_bytes(&bytes, Path::new("c")).is_ok();
+        prop_assert_eq!(ok, step <= io::checkpoint::MAX_STEP);
+        let bytes = with_metadata("checkpoint.epoch", &epoch.to_string());
+        let ok = t.load_checkpoint_bytes(&bytes, Path::new("c")).is_ok();
+        prop_assert_eq!(ok, epoch <= io::checkpoint::MAX_EPOCH);
+    }
+}
