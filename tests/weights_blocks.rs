@@ -41,6 +41,15 @@ fn trained() -> Blocks {
     for (i, p) in model.params_mut().iter_mut().enumerate() {
         *p += 0.25 + i as f32 * 1e-3;
     }
+    // Batch counts are whole numbers (PyTorch keeps them as I64).
+    for p in <Blocks as kiln::Model<f32>>::LAYERS
+        .iter()
+        .flat_map(|l| l.params)
+    {
+        if p.name.ends_with("num_batches_tracked") {
+            model.params_mut()[p.offset] = 7.0;
+        }
+    }
     model
 }
 
@@ -55,11 +64,13 @@ fn pytorch_names_follow_the_blocks_nesting() {
         ("2.bias", vec![4]),
         ("2.running_mean", vec![4]),
         ("2.running_var", vec![4]),
+        ("2.num_batches_tracked", vec![]),
         ("3.0.weight", vec![8, 4, 3, 3]),
         ("3.1.weight", vec![8]),
         ("3.1.bias", vec![8]),
         ("3.1.running_mean", vec![8]),
         ("3.1.running_var", vec![8]),
+        ("3.1.num_batches_tracked", vec![]),
         // 3.2 is the ReLU; 3.3 the inner block.
         ("3.3.0.weight", vec![8, 8, 3, 3]),
         ("3.3.0.bias", vec![8]),
@@ -99,10 +110,40 @@ fn every_format_reads_back_what_it_wrote_moving_statistics_included() {
 fn the_summary_shows_the_blocks_and_the_non_trainable_parameters() {
     let summary = Blocks::<f32>::SUMMARY;
     let non_trainable = Blocks::<f32>::PARAM_COUNT - Blocks::<f32>::TRAINABLE_PARAMS;
-    assert_eq!(non_trainable, 2 * (4 + 8));
-    assert!(summary.contains("Non-trainable params: 24"), "{summary}");
+    // A moving mean and variance per channel, and the count of training batches.
+    assert_eq!(non_trainable, 2 * (4 + 8) + 2);
+    assert!(summary.contains("Non-trainable params: 26"), "{summary}");
     assert!(summary.contains(" residual (Residual)"), "{summary}");
     assert!(summary.contains("   conv2d_1 (Conv2D)"), "{summary}");
     assert!(summary.contains("     conv2d_2 (Conv2D)"), "{summary}");
     assert!(summary.contains(" add_1 (Add)"), "{summary}");
+}
+
+/// PyTorch's `num_batches_tracked` is an `I64` scalar: kiln writes it so, counts training
+/// batches in it, and reads it back.
+#[test]
+fn batch_norm_counts_its_batches_as_pytorch_does() {
+    use kiln::losses::SparseCategoricalCrossentropy;
+    use kiln::optim::Sgd;
+    use kiln::{Compile, Fit, Model};
+    let x: Vec<f32> = (0..6 * 6 * 2 * 8).map(|i| (i % 7) as f32 * 0.1).collect();
+    let y: Vec<u32> = (0..8).map(|i| i % 3).collect();
+    let mut trainer =
+        Blocks::new(1).compile(Sgd::new(0.01), SparseCategoricalCrossentropy::default());
+    trainer
+        .fit(&x, &y, Fit::epochs(3).batch_size(4).quiet())
+        .unwrap();
+    let model = trainer.into_model();
+    assert_eq!(
+        model.param("batch_normalization.num_batches_tracked"),
+        Some(&[6.0f32][..])
+    );
+    let bytes = io::to_bytes(&model);
+    let file = SafeTensors::deserialize(&bytes).unwrap();
+    let count = file.tensor("2.num_batches_tracked").unwrap();
+    assert_eq!(count.dtype(), safetensors::Dtype::I64);
+    assert_eq!(count.data(), 6i64.to_le_bytes());
+    let mut back = Blocks::new(0);
+    io::from_bytes_into(&mut back, &bytes, std::path::Path::new("blocks")).unwrap();
+    assert_eq!(back.params(), model.params());
 }

@@ -122,6 +122,8 @@ pub struct TorchTensor {
     pub sequential: Option<TorchMap>,
     /// PyTorch's second tensor of a sum Keras keeps as one parameter: added on load.
     pub summed: bool,
+    /// A count PyTorch keeps as an `I64` (BatchNorm's `num_batches_tracked`).
+    pub counter: bool,
 }
 
 impl TorchTensor {
@@ -132,6 +134,15 @@ impl TorchTensor {
             map,
             sequential: None,
             summed: false,
+            counter: false,
+        }
+    }
+
+    /// A count PyTorch keeps as an integer scalar (`num_batches_tracked`).
+    pub fn counter(name: &'static str) -> Self {
+        TorchTensor {
+            counter: true,
+            ..TorchTensor::new(name, vec![], TorchMap::identity(1))
         }
     }
 

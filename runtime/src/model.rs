@@ -186,6 +186,9 @@ pub struct TorchTensor {
     /// SimpleRNN's `bias_hh_l0`, added to `bias_ih_l0`): loading adds it to the parameter,
     /// saving writes zeros. Its map is the identity.
     pub summed: bool,
+    /// A count PyTorch keeps as an integer (BatchNorm's `num_batches_tracked`): written as
+    /// `I64`, read from `I64` (or the model's dtype). Its map is the identity.
+    pub counter: bool,
 }
 
 /// An index map from a PyTorch tensor to a kiln parameter: the parameter's elements from

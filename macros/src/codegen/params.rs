@@ -63,7 +63,7 @@ fn param_info(layer: &str, p: &Param) -> TokenStream {
 }
 
 fn torch_tensor(t: &TorchTensor) -> TokenStream {
-    let (name, shape, summed) = (t.name, &t.shape, t.summed);
+    let (name, shape, summed, counter) = (t.name, &t.shape, t.summed, t.counter);
     let map = torch_map(&t.map);
     let sequential = match &t.sequential {
         Some(m) => {
@@ -73,7 +73,7 @@ fn torch_tensor(t: &TorchTensor) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     quote! {
-        ::kiln::TorchTensor { name: #name, shape: &[#(#shape),*], map: #map, sequential: #sequential, summed: #summed }
+        ::kiln::TorchTensor { name: #name, shape: &[#(#shape),*], map: #map, sequential: #sequential, summed: #summed, counter: #counter }
     }
 }
 

@@ -13,7 +13,7 @@
 
 use super::{Cx, Kind, LayerSpec, Scratch};
 use crate::args::{self, Args};
-use crate::param::{Init, Param};
+use crate::param::{Init, Param, TorchTensor};
 use crate::parse::{Call, Value};
 use crate::shape::{Shape, TorchOrder};
 use crate::suggest::did_you_mean;
@@ -149,7 +149,14 @@ impl LayerSpec for BatchNormalization {
         let mut params = Param::scale_and_shift(c, self.scale, self.center);
         let mean = Param::same_in_torch("moving_mean", vec![c], Init::Zeros, "running_mean");
         let var = Param::same_in_torch("moving_variance", vec![c], Init::Ones, "running_var");
-        params.extend([mean.non_trainable(), var.non_trainable()]);
+        // PyTorch's count of training batches, kept so that its files round-trip.
+        let batches = Param::new(
+            "num_batches_tracked",
+            vec![],
+            Init::Zeros,
+            vec![TorchTensor::counter("num_batches_tracked")],
+        );
+        params.extend([mean, var, batches].map(Param::non_trainable));
         params
     }
 
@@ -211,6 +218,7 @@ impl LayerSpec for BatchNormalization {
         let start = start.expect("BatchNormalization has moving statistics");
         let (momentum, unbiased) = (self.momentum, self.unbiased);
         let (mean, var) = (cx.scratch("mean"), cx.scratch("var"));
+        // `moving_mean`, `moving_variance`, then the batch count, consecutive.
         let end = start + 2 * c;
         quote! {
             let (moving_mean, moving_var) = params[#start..#end].split_at_mut(#c);
@@ -218,6 +226,7 @@ impl LayerSpec for BatchNormalization {
                 #c, #rows * n, T::of(#momentum), #unbiased, &#mean[..], &#var[..], moving_mean,
                 moving_var,
             );
+            params[#end] += T::one();
         }
     }
 

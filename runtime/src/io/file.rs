@@ -118,28 +118,32 @@ pub fn to_bytes<T: Scalar, M: Model<T>>(model: &M) -> Vec<u8> {
 /// The safetensors bytes of `model`'s parameters in `format`.
 pub fn to_bytes_as<T: Scalar, M: Model<T>>(model: &M, format: Format) -> Vec<u8> {
     let params = model.params();
-    let buffers: Vec<(String, Vec<usize>, Vec<u8>)> =
+    let buffers: Vec<(String, &str, Vec<usize>, Vec<u8>)> =
         specs(M::INPUT_SHAPE, M::LAYERS, Naming::from(format))
             .map(|t| {
                 let values = &params[t.param.offset..t.param.offset + t.param.len];
                 let len = t.len();
                 let mut bytes = Vec::with_capacity(len * core::mem::size_of::<T>());
+                let mut dtype = T::DTYPE;
                 for i in 0..len {
-                    let v = if t.map == Map::SecondBias {
-                        T::zero()
-                    } else {
-                        values[t.map.source(i)]
-                    };
-                    v.write_le(&mut bytes);
+                    match t.map {
+                        Map::SecondBias => T::zero().write_le(&mut bytes),
+                        Map::Counter => {
+                            dtype = "I64";
+                            let count = values[i].to_f64().round() as i64;
+                            bytes.extend_from_slice(&count.to_le_bytes());
+                        }
+                        _ => values[t.map.source(i)].write_le(&mut bytes),
+                    }
                 }
-                (t.to_string(), t.shape.as_slice().to_vec(), bytes)
+                (t.to_string(), dtype, t.shape.as_slice().to_vec(), bytes)
             })
             .collect();
     let tensors = buffers
         .iter()
-        .map(|(name, shape, bytes)| Tensor {
+        .map(|(name, dtype, shape, bytes)| Tensor {
             name: name.clone(),
-            dtype: T::DTYPE.into(),
+            dtype: (*dtype).into(),
             shape: shape.clone(),
             data: bytes,
         })

@@ -158,13 +158,15 @@ pub(crate) enum Map {
     /// A tensor PyTorch adds to the parameter's first ([`TorchTensor::summed`]): added on load,
     /// zeros on save.
     SecondBias,
+    /// A count PyTorch stores as `I64` ([`TorchTensor::counter`]).
+    Counter,
 }
 
 impl Map {
     /// The parameter element of file element `i` (a bijection on `0..len`, or into one part).
     pub(crate) fn source(self, i: usize) -> usize {
         match self {
-            Map::Same | Map::SecondBias => i,
+            Map::Same | Map::SecondBias | Map::Counter => i,
             Map::Torch(map) => map.source(i),
         }
     }
@@ -209,6 +211,9 @@ pub(crate) fn specs(
 
 /// The map of a PyTorch tensor under `naming`.
 fn torch_map(tensor: &TorchTensor, naming: Naming) -> Map {
+    if tensor.counter {
+        return Map::Counter;
+    }
     match (tensor.summed, tensor.sequential) {
         (true, _) => Map::SecondBias,
         (false, Some(sequential)) if naming == Naming::Sequential => Map::Torch(sequential),

@@ -505,10 +505,19 @@ pub(crate) fn read_header<'a, T: Scalar, M: Model<T>>(
     let naming = choose::<T, M>(&header, options)?;
     check::<T, M>(&header, naming)?;
     // Checked: every tensor is present, of the right dtype and shape, and finite.
-    let size = core::mem::size_of::<T>();
     for (spec, entry) in pairs::<T, M>(&header, naming) {
+        let counter = spec.map == Map::Counter && entry.dtype.is("I64");
+        let size = if counter {
+            8
+        } else {
+            core::mem::size_of::<T>()
+        };
         for (i, chunk) in entry.data.chunks_exact(size).enumerate() {
-            let v = T::read_le(chunk);
+            let v = if counter {
+                count(chunk)
+            } else {
+                T::read_le(chunk)
+            };
             let Some(slot) = params.get_mut(spec.param.offset + spec.map.source(i)) else {
                 continue;
             };
@@ -521,6 +530,14 @@ pub(crate) fn read_header<'a, T: Scalar, M: Model<T>>(
         }
     }
     Ok(())
+}
+
+/// A count stored as `I64` (8 little-endian bytes) as a scalar; negative counts are kept as
+/// they are, and are finite.
+fn count<T: Scalar>(bytes: &[u8]) -> T {
+    let mut le = [0u8; 8];
+    le.copy_from_slice(&bytes[..8]);
+    T::of(i64::from_le_bytes(le) as f64)
 }
 
 /// Whether a file tensor called `name` belongs to `M` under `naming`.
@@ -638,7 +655,8 @@ fn check<'a, T: Scalar, M: Model<T>>(header: &Header<'a>, naming: Naming) -> Res
         let Some(entry) = header.entries().find(|e| spec.is_named(e.name.chars())) else {
             return Err(Fault::Missing { tensor, naming });
         };
-        if !entry.dtype.is(T::DTYPE) {
+        let counter = spec.map == Map::Counter && entry.dtype.is("I64");
+        if !entry.dtype.is(T::DTYPE) && !counter {
             return Err(Fault::Dtype {
                 tensor,
                 found: entry.dtype,
@@ -655,8 +673,13 @@ fn check<'a, T: Scalar, M: Model<T>>(header: &Header<'a>, naming: Naming) -> Res
         // The tensor `bias_hh_l0` is added to (the one just before it).
         let first = previous
             .filter(|(p, _)| spec.map == Map::SecondBias && core::ptr::eq(p.param, spec.param));
-        for (i, chunk) in entry.data.chunks_exact(size).enumerate() {
-            let v = T::read_le(chunk);
+        let chunk_size = if counter { 8 } else { size };
+        for (i, chunk) in entry.data.chunks_exact(chunk_size).enumerate() {
+            let v = if counter {
+                count(chunk)
+            } else {
+                T::read_le(chunk)
+            };
             if !v.is_finite() {
                 return Err(Fault::NonFinite {
                     tensor,
