@@ -125,7 +125,7 @@ fn the_summary_shows_the_blocks_and_the_non_trainable_parameters() {
 fn batch_norm_counts_its_batches_as_pytorch_does() {
     use kiln::losses::SparseCategoricalCrossentropy;
     use kiln::optim::Sgd;
-    use kiln::{Compile, Fit, Model};
+    use kiln::{Compile, Fit};
     let x: Vec<f32> = (0..6 * 6 * 2 * 8).map(|i| (i % 7) as f32 * 0.1).collect();
     let y: Vec<u32> = (0..8).map(|i| i % 3).collect();
     let mut trainer =
