@@ -5,7 +5,7 @@
 //! `BatchNormalization`, whose moving statistics the test images are classified with.
 //!
 //! ```text
-//! cargo run --release --example mnist_resnet                 # 60,000 images, 5 epochs
+//! cargo run --release --example mnist_resnet                 # 60,000 images, 8 epochs
 //! cargo run --release --example mnist_resnet -- --limit 2000 --epochs 1
 //! ```
 //!
@@ -16,7 +16,7 @@
 
 use clap::Parser;
 use kiln::model;
-use kiln_suite::mnist::{train, MnistArgs, Report};
+use kiln_suite::mnist::{train_with, MnistArgs, Report};
 
 model! {
     /// 28×28×1 → stem → residual block (28×28×16) → max-pool → projected residual block
@@ -57,7 +57,8 @@ struct Args {
 }
 
 fn run(args: &Args) -> Result<Report, Box<dyn std::error::Error>> {
-    train::<MnistResnet>("mnist_resnet", 5, &args.mnist)
+    // Eight epochs, the learning rate decaying by 0.7 after each.
+    train_with::<MnistResnet>("mnist_resnet", (8, 0.7), &args.mnist)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -10,7 +10,7 @@ use std::time::Instant;
 use kiln::data::Mnist;
 use kiln::losses::SparseCategoricalCrossentropy;
 use kiln::metrics::Accuracy;
-use kiln::optim::Adam;
+use kiln::optim::{Adam, ExponentialDecay};
 use kiln::train::ModelCheckpoint;
 use kiln::{Compile, Fit, Model, Verbosity};
 
@@ -28,6 +28,10 @@ pub struct MnistArgs {
     /// Adam's learning rate.
     #[arg(long, default_value_t = 1e-3)]
     pub lr: f64,
+    /// Multiplies the learning rate by this after every epoch (`ExponentialDecay`) [default:
+    /// the example's, 1 (constant) for the MLP and the CNN].
+    #[arg(long)]
+    pub lr_decay: Option<f64>,
     /// Seed of the initial weights and of the shuffling.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -69,6 +73,15 @@ pub fn train<M: Model<f32>>(
     epochs: usize,
     args: &MnistArgs,
 ) -> Result<Report, Box<dyn Error>> {
+    train_with::<M>(name, (epochs, 1.0), args)
+}
+
+/// [`train`] with the example's default `(epochs, learning-rate decay per epoch)`.
+pub fn train_with<M: Model<f32>>(
+    name: &str,
+    (epochs, lr_decay): (usize, f64),
+    args: &MnistArgs,
+) -> Result<Report, Box<dyn Error>> {
     let data_dir = args.data.clone().unwrap_or_else(|| cli::data_dir("mnist"));
     let out = args.out.clone().unwrap_or_else(|| cli::default_out(name));
     let loaded = Instant::now();
@@ -90,9 +103,11 @@ pub fn train<M: Model<f32>>(
     if !args.quiet {
         println!("{}", M::SUMMARY);
     }
+    let gamma = args.lr_decay.unwrap_or(lr_decay);
     let mut trainer = M::seeded(args.seed)
         .compile(Adam::new(args.lr), SparseCategoricalCrossentropy::default())
-        .metric(Accuracy::default());
+        .metric(Accuracy::default())
+        .schedule(ExponentialDecay { gamma });
     let verbosity = if args.quiet {
         Verbosity::Quiet
     } else {

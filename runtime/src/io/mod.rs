@@ -14,6 +14,10 @@
 //! | `LSTM(u)` | `LSTM(batch_first=True)` | `weight_ih_l0 [4u, in]`, `weight_hh_l0 [4u, u]`, `bias_ih_l0 [4u]`, `bias_hh_l0 [4u]` | `kernel`, `recurrent_kernel` transposed (gates i, f, g, o = Keras i, f, c, o); `bias` = `bias_ih_l0 + bias_hh_l0` |
 //! | `SimpleRNN(u)` | `RNN(batch_first=True)` | as LSTM with `u` rows | as LSTM |
 //! | `GRU(u)` | `GRU(batch_first=True)` | as LSTM with `3u` rows | transposed, gate blocks Keras z, r, h ↔ PyTorch r, z, n; `bias [2, 3u]` rows = `bias_ih_l0`, `bias_hh_l0` |
+//! | `BatchNormalization` | `BatchNorm1d` / `BatchNorm2d` | `weight`, `bias`, `running_mean`, `running_var` `[c]`, `num_batches_tracked` (`I64`) | `gamma`, `beta`, `moving_mean`, `moving_variance`, `num_batches_tracked`, same layout |
+//! | `LayerNormalization` | `LayerNorm` | `weight`, `bias` `[f]` | `gamma`, `beta` |
+//! | `PReLU` | `PReLU(num_parameters = c)` | `weight [c]` | `alpha` |
+//! | `Residual(shortcut = S) { … }` | one module: the block's layers as an `nn.Sequential`, `S` as `shortcut` | `2.0.weight`, `2.shortcut.weight` | — |
 //! | `Flatten`, `Dropout`, `Activation`, `MaxPooling2D`, `AveragePooling2D` | one module each | — | — |
 //! | `GlobalMaxPooling2D`, `GlobalAveragePooling2D` | `AdaptiveMaxPool2d(1)` / `AdaptiveAvgPool2d(1)`, `Flatten` | — | — |
 //!
