@@ -1,4 +1,4 @@
-//! Whole models against PyTorch (`model_mlp`, `model_cnn` in `../shared/reference/`): parameters
+//! Whole models against PyTorch (`model_mlp`, `model_cnn` in `tests/reference/`): parameters
 //! loaded from the reference files' PyTorch tensors by `kiln::io` (keyed by layer name:
 //! `dense1.weight`, `conv.weight`), then forward, logits, the sparse categorical cross-entropy
 //! (fused with the softmax) and every parameter and input gradient, within 1e-5. The same
