@@ -174,7 +174,7 @@ mod tests {
     /// temporary directory.
     #[test]
     fn runs_quickly() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = kiln_suite::scratch::tempdir().unwrap();
         write_digits_png(cli::data_dir("digits").join("digits.csv"), dir.path(), 3).unwrap();
         let args = Args::parse_from([
             "image_classifier",
