@@ -1,12 +1,17 @@
 //! Weight files on disk and in `Vec`s (needs `std`): saving, and loading with errors that name
 //! the file. Loading goes through the allocation-free reader ([`super::read_params`]).
 
-use super::layout::{specs, Map, Naming};
+use super::layout::{specs, Naming};
 use super::read::{read_params_raw, Fault};
-use super::{Format, LoadOptions};
+use super::LoadOptions;
+#[cfg(feature = "save")]
+use super::{layout::Map, Format};
 use crate::{Model, Scalar};
+#[cfg(feature = "save")]
 use safetensors::tensor::{Dtype, TensorView};
+#[cfg(feature = "save")]
 use std::collections::HashMap;
+#[cfg(feature = "save")]
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -111,11 +116,13 @@ pub enum WeightsError {
 }
 
 /// The safetensors bytes of `model`'s parameters, as a PyTorch `nn.Sequential` state_dict.
+#[cfg(feature = "save")]
 pub fn to_bytes<T: Scalar, M: Model<T>>(model: &M) -> Vec<u8> {
     to_bytes_as(model, Format::Torch)
 }
 
 /// The safetensors bytes of `model`'s parameters in `format`.
+#[cfg(feature = "save")]
 pub fn to_bytes_as<T: Scalar, M: Model<T>>(model: &M, format: Format) -> Vec<u8> {
     let dtype = dtype_of::<T>();
     let params = model.params();
@@ -156,11 +163,13 @@ pub fn to_bytes_as<T: Scalar, M: Model<T>>(model: &M, format: Format) -> Vec<u8>
 }
 
 /// Writes `model`'s parameters to `path` as a PyTorch `nn.Sequential` state_dict, atomically.
+#[cfg(feature = "save")]
 pub fn save<T: Scalar, M: Model<T>>(model: &M, path: impl AsRef<Path>) -> Result<(), WeightsError> {
     save_as(model, path, Format::Torch)
 }
 
 /// Writes `model`'s parameters to `path` in `format`, atomically.
+#[cfg(feature = "save")]
 pub fn save_as<T: Scalar, M: Model<T>>(
     model: &M,
     path: impl AsRef<Path>,
@@ -329,6 +338,7 @@ fn known<T: Scalar, M: Model<T>>(naming: Naming) -> String {
     list.join(", ")
 }
 
+#[cfg(feature = "save")]
 fn dtype_of<T: Scalar>() -> Dtype {
     match T::DTYPE {
         "F64" => Dtype::F64,
