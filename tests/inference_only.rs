@@ -24,7 +24,14 @@ fn image(k: usize) -> [f32; 784] {
 
 /// Crates that only the `save`, `data`, `images` and `progress` features bring.
 const NOT_FOR_INFERENCE: &[&str] = &[
-    "csv", "flate2", "image", "indicatif", "png", "zune_jpeg", "safetensors", "serde_json",
+    "csv",
+    "flate2",
+    "image",
+    "indicatif",
+    "png",
+    "zune_jpeg",
+    "safetensors",
+    "serde_json",
 ];
 
 #[test]
@@ -65,8 +72,8 @@ fn inference_only_crate_builds_lean_and_predicts() {
         );
     }
 
-    let weights: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples/assets/mnist-mlp.safetensors");
+    let weights: PathBuf =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/assets/mnist-mlp.safetensors");
     let run = Command::new(target.join("debug/kiln-inference-only"))
         .arg(&weights)
         .output()

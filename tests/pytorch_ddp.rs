@@ -34,7 +34,10 @@ fn ddp_trained_weights_load_and_classify_mnist() {
         })
         .count();
     let accuracy = correct as f64 / labels.len() as f64;
-    eprintln!("DDP-trained weights in kiln: test accuracy {accuracy:.4} ({correct}/{})", labels.len());
+    eprintln!(
+        "DDP-trained weights in kiln: test accuracy {accuracy:.4} ({correct}/{})",
+        labels.len()
+    );
     assert_eq!(labels.len(), 10_000);
     // PyTorch's own figure is 0.9670; kiln's f32 sums may flip an image or two near a tie.
     assert!(

@@ -37,11 +37,19 @@ fn nothing_reads_outside_the_repository() {
     let root = repo();
     let mut files = Vec::new();
     text_files(&root, &mut files);
-    assert!(files.len() > 50, "the walk found only {} files", files.len());
+    assert!(
+        files.len() > 50,
+        "the walk found only {} files",
+        files.len()
+    );
     let offenders: Vec<String> = files
         .iter()
         .filter_map(|path| {
-            let rel = path.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = path
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             let text = std::fs::read_to_string(path).ok()?;
             (!ALLOWED.contains(&rel.as_str()) && text.contains(&outside)).then_some(rel)
         })
@@ -65,6 +73,9 @@ fn every_reference_case_is_shipped() {
     assert_eq!(files.len(), 75, "index.json lists {} cases", files.len());
     for file in files {
         let len = std::fs::metadata(dir.join(file)).map(|m| m.len());
-        assert!(matches!(len, Ok(n) if n > 8), "{file} is missing or empty: {len:?}");
+        assert!(
+            matches!(len, Ok(n) if n > 8),
+            "{file} is missing or empty: {len:?}"
+        );
     }
 }

@@ -85,8 +85,7 @@ mod file;
 
 #[cfg(feature = "std")]
 pub use file::{
-    from_bytes_into, from_bytes_into_with, load, load_into, load_into_with, load_with,
-    WeightsError,
+    from_bytes_into, from_bytes_into_with, load, load_into, load_into_with, load_with, WeightsError,
 };
 #[cfg(feature = "save")]
 pub use file::{save, save_as, to_bytes, to_bytes_as};

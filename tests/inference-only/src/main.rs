@@ -17,7 +17,9 @@ fn image(k: usize) -> [f32; 784] {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args().nth(1).ok_or("usage: kiln-inference-only <weights>")?;
+    let path = std::env::args()
+        .nth(1)
+        .ok_or("usage: kiln-inference-only <weights>")?;
     let model: Mlp = kiln::io::load(&path)?;
     for k in 0..8 {
         println!("{k} {}", model.predict(&image(k)).argmax().0);
