@@ -159,7 +159,8 @@ pub fn to_bytes_as<T: Scalar, M: Model<T>>(model: &M, format: Format) -> Vec<u8>
         "kiln".to_string(),
         format!("model {}, layout {layout}", M::NAME),
     )]);
-    safetensors::tensor::serialize(views, Some(metadata)).expect("serialising in-memory tensors")
+    safetensors::tensor::serialize(views, Some(metadata.into_iter().collect()))
+        .expect("serialising in-memory tensors")
 }
 
 /// Writes `model`'s parameters to `path` as a PyTorch `nn.Sequential` state_dict, atomically.

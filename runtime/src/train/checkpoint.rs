@@ -402,7 +402,7 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
         };
 
         // The weights go through kiln::io, which knows their names, layouts and checks.
-        let io_metadata: HashMap<String, String> = file
+        let io_metadata = file
             .meta
             .iter()
             .filter(|(k, _)| !k.starts_with(META_PREFIX))
@@ -451,7 +451,7 @@ impl<'a> Parsed<'a> {
         let meta = header.metadata().clone().unwrap_or_default();
         let parsed = Parsed {
             tensors,
-            meta,
+            meta: meta.into_iter().collect(), // a hashbrown map without safetensors' `std`
             path,
         };
         match parsed.meta.get(&format!("{META_PREFIX}version")) {
