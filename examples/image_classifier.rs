@@ -1,8 +1,8 @@
 //! Seed 002: an image classifier trained from a folder of images, one sub-folder per class.
 //!
 //! ```text
-//! cargo run --release --example image_classifier
-//! cargo run --release --example image_classifier -- --data path/to/folder
+//! cargo run --release --features images --example image_classifier
+//! cargo run --release --features images --example image_classifier -- --data path/to/folder
 //! ```
 //!
 //! As in the seed program, every image is loaded like Keras' `load_img(target_size=(224, 224))`

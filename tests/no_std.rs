@@ -57,7 +57,7 @@ fn embedded_forecaster_weights_are_current() {
     let committed = std::fs::read(&path).unwrap_or_default();
     assert!(
         committed == bytes,
-        "{} is stale: regenerate it with `KILN_BLESS=1 cargo test --test no_std`",
+        "{} is stale: regenerate it with `KILN_BLESS=1 cargo test -p kiln-tests --test no_std`",
         path.display()
     );
 }

@@ -1,6 +1,6 @@
 //! The compile errors of `model!`, as users see them: one trybuild case per mistake under
 //! `tests/ui/<category>/`, each with its reviewed `.stderr` snapshot (refresh with
-//! `TRYBUILD=overwrite cargo test --test ui` and review the diff). The toolchain is pinned in
+//! `TRYBUILD=overwrite cargo test -p kiln-tests --test ui` and review the diff). The toolchain is pinned in
 //! `rust-toolchain.toml`, because rustc's wording drifts between versions.
 
 #[test]
