@@ -1,5 +1,5 @@
 //! Criterion benchmarks of the `shared/WORKLOADS.md` workloads (one thread):
-//! `cargo bench --bench workloads`. Throughput is reported in samples.
+//! `cargo bench -p kiln-benches`. Throughput is reported in samples.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use kiln_suite::workloads::workloads;

@@ -1,8 +1,8 @@
 //! Seed 002: an image classifier trained from a folder of images, one sub-folder per class.
 //!
 //! ```text
-//! cargo run --release --example image_classifier
-//! cargo run --release --example image_classifier -- --data path/to/folder
+//! cargo run --release --features images --example image_classifier
+//! cargo run --release --features images --example image_classifier -- --data path/to/folder
 //! ```
 //!
 //! As in the seed program, every image is loaded like Keras' `load_img(target_size=(224, 224))`
@@ -174,7 +174,7 @@ mod tests {
     /// temporary directory.
     #[test]
     fn runs_quickly() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = kiln_suite::scratch::tempdir().unwrap();
         write_digits_png(cli::data_dir("digits").join("digits.csv"), dir.path(), 3).unwrap();
         let args = Args::parse_from([
             "image_classifier",

@@ -63,7 +63,7 @@ mod tests {
     /// Regenerating gives exactly the committed files.
     #[test]
     fn runs_quickly() {
-        let out = tempfile::tempdir().unwrap();
+        let out = kiln_suite::scratch::tempdir().unwrap();
         let args = Args::parse_from([
             "make_image_folder",
             "--per-class",

@@ -53,7 +53,7 @@ mod tests {
 
     #[test]
     fn runs_quickly() {
-        let out = tempfile::tempdir().unwrap();
+        let out = kiln_suite::scratch::tempdir().unwrap();
         let args = Args::parse_from([
             "mnist",
             "--epochs",
@@ -75,7 +75,7 @@ mod tests {
 
     #[test]
     fn a_resumed_run_trains_exactly_as_an_uninterrupted_one() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = kiln_suite::scratch::tempdir().unwrap();
         let run_in = |name: &str, epochs: &str, extra: &[&str]| {
             let out = dir.path().join(name);
             let mut argv = vec!["mnist", "--epochs", epochs, "--limit", "512", "--quiet"];

@@ -72,7 +72,7 @@ mod tests {
 
     #[test]
     fn runs_quickly() {
-        let out = tempfile::tempdir().unwrap();
+        let out = kiln_suite::scratch::tempdir().unwrap();
         let args = Args::parse_from([
             "mnist_resnet",
             "--epochs",

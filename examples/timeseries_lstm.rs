@@ -429,7 +429,7 @@ mod tests {
 
     #[test]
     fn runs_quickly() {
-        let out = tempfile::tempdir().unwrap();
+        let out = kiln_suite::scratch::tempdir().unwrap();
         let plot = out.path().join("forecast.png");
         // Yearly sunspots train in well under a second; monthly ones would take the test minutes.
         let args = Args::parse_from([

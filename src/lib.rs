@@ -10,6 +10,7 @@
 //! * [`digits_png`]: writes the shipped 8×8 digits as a folder of PNG images, the input of the
 //!   `image_classifier` example;
 //! * [`synth`]: seeded normal and uniform samples for the synthetic datasets;
+//! * [`scratch`]: self-removing temporary directories for the examples' quick tests;
 //! * [`workloads`]: the `shared/WORKLOADS.md` benchmark workloads, for `benches/` and the
 //!   `workloads` example.
 
@@ -17,6 +18,7 @@ pub mod cli;
 pub mod digits_png;
 pub mod mnist;
 pub mod plot;
+pub mod scratch;
 pub mod synth;
 pub mod workloads;
 

@@ -425,7 +425,7 @@ mod tests {
 
     #[test]
     fn history_and_xy_plots_are_written() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = crate::scratch::tempdir().unwrap();
         let history = History {
             epochs: vec![logs(0, 0.5, 0.8), logs(1, 0.3, 0.9), logs(2, 0.2, 0.95)],
             stopped_early_at: None,
@@ -452,7 +452,7 @@ mod tests {
 
     #[test]
     fn line_charts_are_written() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = crate::scratch::tempdir().unwrap();
         let truth: Vec<(f64, f64)> = (0..50)
             .map(|i| (i as f64, (i as f64 / 5.0).sin()))
             .collect();

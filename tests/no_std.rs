@@ -30,7 +30,7 @@ kiln::model! {
 const FORECASTER_SEED: u64 = 3;
 
 fn crate_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/no-std")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("no-std")
 }
 
 /// `main.rs`'s test image `k`.
@@ -57,7 +57,7 @@ fn embedded_forecaster_weights_are_current() {
     let committed = std::fs::read(&path).unwrap_or_default();
     assert!(
         committed == bytes,
-        "{} is stale: regenerate it with `KILN_BLESS=1 cargo test --test no_std`",
+        "{} is stale: regenerate it with `KILN_BLESS=1 cargo test -p kiln-tests --test no_std`",
         path.display()
     );
 }
@@ -94,7 +94,7 @@ fn inference_builds_and_runs_without_std() {
     // The no_std build has no run-time CPU detection and, built without target features, runs
     // the portable kernels: so does this side, for the same sums in the same order.
     kiln::kernels::set_isa(kiln::kernels::Isa::Portable);
-    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/assets");
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/assets");
     let mlp: Mlp = io::load(assets.join("mnist-mlp.safetensors")).unwrap();
     let forecaster = Forecaster::new(FORECASTER_SEED);
     let (mut mlp_lines, mut forecast_lines, mut exact, mut values) = (0, 0, 0, 0);

@@ -27,7 +27,7 @@ model! {
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/pytorch")
+        .join("fixtures/pytorch")
         .join(name)
 }
 
@@ -66,7 +66,7 @@ fn pytorch_state_dict_computes_the_same<M: Model<f32>>(name: &str) {
     eprintln!("{name}: max |kiln - PyTorch| = {worst:.2e}");
 
     // The reverse direction, for `make.py --check`: kiln's own file and what kiln computes.
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tmp/pytorch");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/tmp/pytorch");
     std::fs::create_dir_all(&dir).unwrap();
     let fresh = M::seeded(11);
     io::save(&fresh, dir.join(format!("{name}.safetensors"))).unwrap();

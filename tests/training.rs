@@ -121,7 +121,7 @@ fn sgd_regression_beats_a_stated_bound() {
 }
 
 fn iris() -> (Vec<f32>, Vec<u32>, Vec<f32>, Vec<u32>) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/iris/iris.csv");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/iris/iris.csv");
     let (data, _) = Table::from_csv_all(&path, "label")
         .unwrap()
         .classification::<f32>();

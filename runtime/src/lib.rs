@@ -42,11 +42,14 @@
 //! images, time series), [`io`] (weight files), [`kernels`] (allocation-free matrix products), [`alloc_count`]
 //! (proving zero allocation).
 //!
-//! **Features.** `std` (on by default) brings training, data loading, weight files on disk,
-//! progress bars and the counting allocator. Without it (`default-features = false`) kiln is
-//! `#![no_std]` and needs only `alloc`: models, `predict` / `predict_with`, streaming `step` /
-//! `step_with`, the kernels and [`io::read_params`] (weights from `include_bytes!` data, no
-//! allocation) remain.
+//! **Features.** The default (`train`, `data`, `images`, `progress`) is all of kiln. `std` alone
+//! (`default-features = false, features = ["std"]`) is inference: models, `predict`, `step`,
+//! weight files on disk (`io::load`, `io::save`) and the counting allocator. `train` adds
+//! compile / fit / evaluate with losses, optimizers, metrics, callbacks and checkpoints;
+//! `progress` its progress bar; `data` MNIST, CSV and time series loading; `images` image
+//! folders (PNG, JPEG). Without `std` (`default-features = false`) kiln is `#![no_std]` and
+//! needs only `alloc`: models, `predict` / `predict_with`, streaming `step` / `step_with`, the
+//! kernels and [`io::read_params`] (weights from `include_bytes!` data, no allocation) remain.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
@@ -55,31 +58,31 @@ extern crate alloc;
 
 #[cfg(feature = "std")]
 pub mod alloc_count;
-#[cfg(feature = "std")]
+#[cfg(feature = "data")]
 pub mod data;
-#[cfg(feature = "std")]
+#[cfg(feature = "train")]
 pub mod error;
 pub mod io;
 pub mod kernels;
 pub mod layers;
-#[cfg(feature = "std")]
+#[cfg(feature = "train")]
 pub mod losses;
 pub mod math;
-#[cfg(feature = "std")]
+#[cfg(feature = "train")]
 pub mod metrics;
 pub mod model;
-#[cfg(feature = "std")]
+#[cfg(feature = "train")]
 pub mod optim;
 pub mod rng;
 pub mod scalar;
-#[cfg(feature = "std")]
+#[cfg(feature = "train")]
 pub mod train;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
-#[cfg(feature = "std")]
+#[cfg(feature = "train")]
 pub use error::{Error, Result};
 pub use kiln_macros::model;
 pub use model::{
@@ -90,5 +93,5 @@ pub use nalgebra;
 pub use nalgebra::{SMatrix, SMatrixView, SVector};
 pub use rng::Rng;
 pub use scalar::Scalar;
-#[cfg(feature = "std")]
+#[cfg(feature = "train")]
 pub use train::{Compile, Fit, Trainer, Verbosity};

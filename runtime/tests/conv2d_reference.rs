@@ -1,4 +1,4 @@
-//! Conv2D against PyTorch (`../shared/reference/conv2d_*`): forward output, ∂kernel, ∂bias and
+//! Conv2D against PyTorch (`tests/reference/conv2d_*`): forward output, ∂kernel, ∂bias and
 //! ∂input from the reference's `grad.output`, within 1e-5 (f32), for `valid` and `same` padding,
 //! strides 1 and 2, kernels 3×3 and 5×5.
 //!

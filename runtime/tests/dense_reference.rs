@@ -1,4 +1,4 @@
-//! Dense layers and activations against PyTorch (`../shared/reference/dense_*`): forward,
+//! Dense layers and activations against PyTorch (`tests/reference/dense_*`): forward,
 //! pre-activation, and every gradient from the reference's `grad.output`, within 1e-5 (f32).
 //!
 //! Each case is `Dense 4→3 + activation`, batch 3, MSE against a target; parameters are loaded

@@ -1,5 +1,5 @@
 //! Whole models against PyTorch (`model_mlp`, `model_cnn`, `model_residual_mlp`,
-//! `model_residual_cnn` of the reference cases): parameters
+//! `model_residual_cnn` in `tests/reference/`): parameters
 //! loaded from the reference files' PyTorch tensors by `kiln::io` (keyed by layer name:
 //! `dense1.weight`, `conv.weight`), then forward, logits, the sparse categorical cross-entropy
 //! (fused with the softmax) and every parameter and input gradient, within 1e-5. The same

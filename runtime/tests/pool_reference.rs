@@ -1,4 +1,4 @@
-//! Pooling and `Flatten` against PyTorch (`../shared/reference/{maxpool2d,avgpool2d}_*`,
+//! Pooling and `Flatten` against PyTorch (`tests/reference/{maxpool2d,avgpool2d}_*`,
 //! `flatten_nhwc`): forward output and `∂L/∂input` from the reference's output gradient, in the
 //! channels-last (`*_nhwc`) tensors, within 1e-5 (f32).
 //!

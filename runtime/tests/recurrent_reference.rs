@@ -1,4 +1,4 @@
-//! Recurrent layers against PyTorch (`../shared/reference/{lstm,simple_rnn,gru}_*`): 3 → 4 units
+//! Recurrent layers against PyTorch (`tests/reference/{lstm,simple_rnn,gru}_*`): 3 → 4 units
 //! over 5 steps, batch 3, the last state and the whole sequence. Parameters are loaded by
 //! `kiln::io` from the files' PyTorch tensors (`weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`,
 //! `bias_hh_l0`: a bare module's state_dict; two biases summed, GRU gates reordered) and match

@@ -215,6 +215,7 @@ pub enum DataError {
     },
 
     /// An image file could not be decoded.
+    #[cfg(feature = "images")]
     #[error(
         "cannot decode the image `{}`: {source}. Only PNG and JPEG are supported; the file may \
          be corrupt or carry the wrong extension.",
@@ -322,9 +323,10 @@ impl DataError {
             | NonNumeric { path, .. }
             | Csv { path, .. }
             | Empty { path, .. }
-            | ImageDecode { path, .. }
             | EmptyClass { path }
             | NoClasses { path } => Some(path),
+            #[cfg(feature = "images")]
+            ImageDecode { path, .. } => Some(path),
             LabelCount { labels_path, .. } => Some(labels_path),
             SplitFraction { .. } | SeriesTooShort { .. } | InvalidArgument { .. } => None,
         }

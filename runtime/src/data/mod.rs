@@ -33,6 +33,7 @@
 
 mod dataset;
 mod error;
+#[cfg(feature = "images")]
 mod images;
 mod mnist;
 mod preprocess;
@@ -41,6 +42,7 @@ mod table;
 
 pub use dataset::{one_hot, stratified_split, train_test_split, Dataset, Split};
 pub use error::{DataError, Result};
+#[cfg(feature = "images")]
 pub use images::{load_image, ImageFolder, IMAGE_EXTENSIONS, MAX_DECODED_PIXELS, MAX_IMAGE_VALUES};
 pub use mnist::{
     load_idx_images, load_idx_labels, load_idx_pair, read_maybe_gzip, Images, Mnist,

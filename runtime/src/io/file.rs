@@ -2,11 +2,15 @@
 //! the file. Loading goes through the allocation-free reader ([`super::read_params`]).
 
 use super::header::Header;
-use super::layout::{specs, Map, Naming};
+use super::layout::{specs, Naming};
 use super::read::{read_header, Fault};
+#[cfg(feature = "save")]
 use super::write::{serialize, write_atomically, Tensor};
-use super::{Format, LoadOptions};
+use super::LoadOptions;
+#[cfg(feature = "save")]
+use super::{layout::Map, Format};
 use crate::{Model, Scalar};
+#[cfg(feature = "save")]
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -111,11 +115,13 @@ pub enum WeightsError {
 }
 
 /// The safetensors bytes of `model`'s parameters, as a PyTorch `nn.Sequential` state_dict.
+#[cfg(feature = "save")]
 pub fn to_bytes<T: Scalar, M: Model<T>>(model: &M) -> Vec<u8> {
     to_bytes_as(model, Format::Torch)
 }
 
 /// The safetensors bytes of `model`'s parameters in `format`.
+#[cfg(feature = "save")]
 pub fn to_bytes_as<T: Scalar, M: Model<T>>(model: &M, format: Format) -> Vec<u8> {
     let params = model.params();
     let buffers: Vec<(String, &str, Vec<usize>, Vec<u8>)> =
@@ -161,12 +167,14 @@ pub fn to_bytes_as<T: Scalar, M: Model<T>>(model: &M, format: Format) -> Vec<u8>
 }
 
 /// Writes `model`'s parameters to `path` as a PyTorch `nn.Sequential` state_dict, atomically.
+#[cfg(feature = "save")]
 pub fn save<T: Scalar, M: Model<T>>(model: &M, path: impl AsRef<Path>) -> Result<(), WeightsError> {
     save_as(model, path, Format::Torch)
 }
 
 /// Writes `model`'s parameters to `path` in `format`, atomically and safely against concurrent
 /// saves and planted symlinks (see the [module docs](super)).
+#[cfg(feature = "save")]
 pub fn save_as<T: Scalar, M: Model<T>>(
     model: &M,
     path: impl AsRef<Path>,

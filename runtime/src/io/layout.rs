@@ -142,7 +142,7 @@ impl Spec {
     }
 
     /// The number of elements.
-    #[cfg(feature = "std")]
+    #[cfg(feature = "save")]
     pub(crate) fn len(&self) -> usize {
         self.shape.as_slice().iter().product()
     }

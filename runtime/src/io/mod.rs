@@ -48,7 +48,8 @@
 //! zero-copy safetensors reader that copies each tensor straight into the model's parameter
 //! buffer (or any `[T]` of `PARAM_COUNT` values) with the mapping above, allocating nothing, and
 //! reports [`ReadError`]s that are plain data. The bytes need no alignment. The file functions
-//! ([`save`], [`load`], ...) need the `std` feature and call the same reader.
+//! ([`load`], ...) need the `std` feature and call the same reader; writing ([`save`],
+//! [`to_bytes`], ...) needs the `save` feature (on by default).
 //!
 //! Saving is atomic and safe against other writers: the bytes go to a temporary file created
 //! exclusively (`O_EXCL`, an unpredictable name) in the same folder, synced, then renamed over
@@ -100,9 +101,10 @@ pub(crate) mod write;
 pub use checkpoint::{CheckpointError, CheckpointInfo};
 #[cfg(feature = "std")]
 pub use file::{
-    from_bytes_into, from_bytes_into_with, load, load_into, load_into_with, load_with, save,
-    save_as, to_bytes, to_bytes_as, WeightsError,
+    from_bytes_into, from_bytes_into_with, load, load_into, load_into_with, load_with, WeightsError,
 };
+#[cfg(feature = "save")]
+pub use file::{save, save_as, to_bytes, to_bytes_as};
 pub use read::{
     read, read_into, read_into_with, read_params, read_params_with, Dims, ReadError, TensorName,
 };

@@ -1,6 +1,7 @@
 //! What `fit` shows while it runs: an indicatif bar per epoch, or one line per epoch, or nothing.
 
 use super::history::EpochLogs;
+#[cfg(feature = "progress")]
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::time::{Duration, Instant};
 
@@ -10,10 +11,26 @@ pub enum Verbosity {
     /// Nothing (Keras `verbose=0`).
     Quiet,
     /// A progress bar per epoch with loss, metrics and samples/s, then its summary line
-    /// (Keras `verbose=1`). Where stderr is not a terminal, only the lines are printed.
+    /// (Keras `verbose=1`). Where stderr is not a terminal, or without the `progress` feature,
+    /// only the lines are printed.
     Bar,
     /// One line per epoch (Keras `verbose=2`).
     Lines,
+}
+
+/// Without the `progress` feature there is no bar: `Bar` prints the epoch lines only.
+#[cfg(not(feature = "progress"))]
+type ProgressBar = NoBar;
+
+/// The bar that is never shown.
+#[cfg(not(feature = "progress"))]
+struct NoBar;
+
+#[cfg(not(feature = "progress"))]
+impl NoBar {
+    fn inc(&self, _: u64) {}
+    fn set_message(&self, _: String) {}
+    fn finish_and_clear(&self) {}
 }
 
 /// The display of one epoch.
@@ -26,6 +43,12 @@ pub struct EpochProgress {
 
 impl EpochProgress {
     pub fn start(verbosity: Verbosity, epoch: usize, epochs: usize, batches: usize) -> Self {
+        #[cfg(not(feature = "progress"))]
+        let bar: Option<NoBar> = {
+            let _ = (epoch, epochs, batches); // only the bar shows them
+            None
+        };
+        #[cfg(feature = "progress")]
         let bar = (verbosity == Verbosity::Bar).then(|| {
             let bar =
                 ProgressBar::with_draw_target(Some(batches as u64), ProgressDrawTarget::stderr());

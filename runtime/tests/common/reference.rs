@@ -1,4 +1,5 @@
-//! Loads the PyTorch reference cases of `shared/reference` (see its README).
+//! Loads the PyTorch reference cases in `tests/reference/` at the repository root (see its
+//! README), or in `$KILN_REFERENCE_DIR` when that is set.
 
 use safetensors::{Dtype, SafeTensors};
 use std::collections::HashMap;
@@ -62,12 +63,12 @@ impl Case {
     }
 }
 
-/// `shared/reference`, relative to this crate (`<repo>/runtime` → `<repo>/../shared`).
+/// `$KILN_REFERENCE_DIR`, or else `<repo>/tests/reference` (this crate is `<repo>/runtime`).
 pub fn reference_dir() -> PathBuf {
     if let Ok(dir) = std::env::var("KILN_REFERENCE_DIR") {
         return PathBuf::from(dir);
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/reference")
 }
 
 /// Loads `<dir>/<name>.safetensors`.
