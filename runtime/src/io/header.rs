@@ -288,6 +288,8 @@ impl<'a> Header<'a> {
         core::iter::from_fn(move || cursor.as_mut()?.next_entry().ok().flatten())
     }
 
+    // Only checkpoints read metadata.
+    #[cfg(feature = "train")]
     /// The `__metadata__` entries in file order, each value `None` unless it is a string (the
     /// format's metadata is a map of strings; kiln reads files whose other values it ignores).
     pub(crate) fn metadata(&self) -> impl Iterator<Item = (JsonStr<'a>, Option<JsonStr<'a>>)> + 'a {
@@ -318,6 +320,8 @@ impl<'a> Header<'a> {
         })
     }
 
+    // Only checkpoints read metadata.
+    #[cfg(feature = "train")]
     /// A parser just inside the `__metadata__` object, if the file has one that is an object.
     fn metadata_object(&self) -> Option<Parser<'a>> {
         let mut entries = self.cursor().ok()?;

@@ -90,14 +90,14 @@ mod header;
 mod layout;
 mod read;
 
-#[cfg(feature = "std")]
+#[cfg(feature = "train")]
 pub mod checkpoint;
 #[cfg(feature = "std")]
 mod file;
-#[cfg(feature = "std")]
+#[cfg(feature = "save")]
 pub(crate) mod write;
 
-#[cfg(feature = "std")]
+#[cfg(feature = "train")]
 pub use checkpoint::{CheckpointError, CheckpointInfo};
 #[cfg(feature = "std")]
 pub use file::{

@@ -8,7 +8,8 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::Path;
+use std::hash::{BuildHasher, Hasher};
+use std::path::{Path, PathBuf};
 
 /// One tensor to write: its name, safetensors dtype (`"F32"`), shape and little-endian bytes.
 pub(crate) struct Tensor<'b> {
@@ -113,18 +114,65 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()>
     };
     let prefix = temp_prefix(name);
     remove_stale(dir, &prefix);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!("{prefix}{}-", std::process::id()))
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
+    let mut tmp = Temporary::create(dir, &format!("{prefix}{}-", std::process::id()))?;
+    tmp.file.write_all(bytes)?;
+    tmp.file.sync_all()?;
     // On error the temporary file is dropped, which deletes it.
-    tmp.persist(path).map_err(|e| e.error)?;
+    std::fs::rename(&tmp.path, path)?;
+    tmp.persisted = true;
     if let Ok(folder) = std::fs::File::open(dir) {
         let _ = folder.sync_all(); // best effort: not every platform syncs folders
     }
     Ok(())
+}
+
+/// A temporary file `<prefix><random>.tmp`, created exclusively (`create_new`: `O_CREAT |
+/// O_EXCL`, which never follows a symlink planted at the name), removed when dropped unless
+/// renamed into place. Written with std alone rather than the `tempfile` crate: these few lines
+/// are all that saving needs of it, and the main job's first build compiles five crates fewer
+/// (tempfile, fastrand, getrandom, rustix, linux-raw-sys).
+struct Temporary {
+    path: PathBuf,
+    file: std::fs::File,
+    persisted: bool,
+}
+
+impl Temporary {
+    fn create(dir: &Path, prefix: &str) -> std::io::Result<Temporary> {
+        // An unpredictable name: std's hasher keys are drawn from the operating system's
+        // randomness for every `RandomState`. A name taken already (by chance or by someone
+        // else) is another try.
+        let mut last = None;
+        for attempt in 0..32u64 {
+            let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+            hasher.write_u64(attempt);
+            let path = dir.join(format!("{prefix}{:016x}.tmp", hasher.finish()));
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(file) => {
+                    return Ok(Temporary {
+                        path,
+                        file,
+                        persisted: false,
+                    })
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.expect("32 attempts"))
+    }
+}
+
+impl Drop for Temporary {
+    fn drop(&mut self) {
+        if !self.persisted {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 /// Removes `dir/<prefix><pid>-*.tmp` whose process no longer runs.
