@@ -2,7 +2,8 @@
 //! `tests/fixtures/pytorch/make.py` with PyTorch 2.15) load through `kiln::io::load` and compute
 //! what PyTorch computed, within 1e-5: a Conv2d → ReLU → MaxPool2d → Flatten → Linear stack (NCHW
 //! flattening in PyTorch), stacked LSTM and GRU, an RNN with a Linear on every step, an LSTM's last
-//! state. The test also writes kiln's own files of the same models to `target/tmp/pytorch`, which
+//! state, a residual CNN with BatchNorm2d in eval mode (running statistics, `num_batches_tracked`
+//! as I64) and blocks nested as `3.0.weight` / `5.shortcut.weight`. The test also writes kiln's own files of the same models to `target/tmp/pytorch`, which
 //! `python tests/fixtures/pytorch/make.py --check` loads into PyTorch with `strict=True`.
 
 use kiln::io;
@@ -23,6 +24,20 @@ model! {
     struct Recurrent { Input(6, 3), LSTM(5, return_sequences = true), GRU(4), Dense(2) }
     struct Tagger { Input(6, 3), SimpleRNN(4, return_sequences = true), Dense(2) }
     struct LstmLast { Input(5, 2), LSTM(3), Dense(1) }
+    /// BatchNorm2d in eval mode with its running statistics, residual blocks with and without a
+    /// projection shortcut (PyTorch names `3.0.weight`, `5.shortcut.weight`).
+    struct Resnet {
+        Input(8, 8, 2),
+        Conv2D(4, 3, padding = same, use_bias = false), BatchNormalization(convention = pytorch), Activation(relu),
+        Residual {
+            Conv2D(4, 3, padding = same), BatchNormalization(convention = pytorch), Activation(relu),
+            Conv2D(4, 3, padding = same),
+        },
+        Activation(relu),
+        Residual(shortcut = Conv2D(6, 1, strides = 2)) { Conv2D(6, 2, strides = 2), BatchNormalization(convention = pytorch) },
+        Flatten(),
+        Dense(3, activation = softmax),
+    }
 }
 
 fn fixture(name: &str) -> PathBuf {
@@ -94,6 +109,15 @@ fn pytorch_lstm_and_gru_stacks_load_and_agree() {
 #[test]
 fn a_pytorch_rnn_with_a_linear_on_every_step_loads_and_agrees() {
     pytorch_state_dict_computes_the_same::<Tagger>("tagger");
+}
+
+#[test]
+fn a_pytorch_residual_cnn_with_batch_norm_loads_and_agrees() {
+    pytorch_state_dict_computes_the_same::<Resnet>("resnet");
+    // PyTorch counted 5 training batches in each BatchNorm2d (an I64 scalar).
+    let model: Resnet = io::load(fixture("resnet.safetensors")).unwrap();
+    let counted = model.param("batch_normalization_1.num_batches_tracked");
+    assert_eq!(counted, Some(&[5.0f32][..]));
 }
 
 #[test]

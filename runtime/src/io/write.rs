@@ -7,8 +7,8 @@
 //! descending element size, then name; the header padded with spaces to a multiple of 8).
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::hash::{BuildHasher, Hasher};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// One tensor to write: its name, safetensors dtype (`"F32"`), shape and little-endian bytes.
