@@ -17,6 +17,8 @@ fn ui() {
         .canonicalize()
         .unwrap();
     std::env::set_var("CARGO_MANIFEST_DIR", &root);
+    // The case patterns are relative paths, read from the working directory.
+    std::env::set_current_dir(&root).unwrap();
     let t = trybuild::TestCases::new();
     t.pass("tests/ui/pass/*.rs");
     let mut categories: Vec<String> = std::fs::read_dir(root.join("tests/ui"))
@@ -30,7 +32,21 @@ fn ui() {
         categories.len() >= 4,
         "the compile-fail folders: {categories:?}"
     );
+    let mut cases = 0;
     for category in categories {
-        t.compile_fail(format!("tests/ui/{category}/*.rs"));
+        let pattern = format!("tests/ui/{category}/*.rs");
+        cases += std::fs::read_dir(root.join("tests/ui").join(&category))
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "rs")
+            })
+            .count();
+        t.compile_fail(pattern);
     }
+    // The suite must not pass by finding nothing.
+    assert!(cases >= 60, "only {cases} compile-fail cases found");
 }
