@@ -106,9 +106,10 @@ pub trait LayerSpec {
     /// [`Cx::predict_in`].
     fn predict(&self, cx: &Cx) -> TokenStream;
 
-    /// Arrays a recurrent layer keeps between streaming steps (its hidden state): names and
-    /// lengths, fields of the model's `State` struct.
-    fn state(&self) -> Vec<(&'static str, usize)> {
+    /// Arrays a layer keeps between streaming steps (a recurrent layer's hidden state, a causal
+    /// convolution's past inputs) given its input shape: names and lengths, fields of the
+    /// model's `State` struct.
+    fn state(&self, _input: &Shape) -> Vec<(&'static str, usize)> {
         Vec::new()
     }
 
