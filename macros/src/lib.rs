@@ -46,6 +46,7 @@ use proc_macro::TokenStream;
 /// | `Dropout` | `rate` in `[0, 1)`, `name`; training only, inverted scaling | `[s] → [s]` |
 /// | `Flatten` | `name` | `[h, w, c] → [h·w·c]`, channels-last order |
 /// | `Conv2D` | `filters`, `kernel_size`, `strides = 1`, `padding = valid` (or `same`, TF padding), `activation = linear`, `use_bias = true`, `name`; sizes an int or a pair | `[h, w, c] → [h′, w′, filters]` |
+/// | `Conv1D` | `filters`, `kernel_size`, `strides = 1`, `padding = valid` (or `same`, or `causal`: zeros before the input only), `dilation_rate = 1` (not with `strides > 1`), `activation = linear`, `use_bias = true`, `name`; causal with stride 1 streams | `[t, c] → [t′, filters]` |
 /// | `MaxPooling2D` (`MaxPool2D`), `AveragePooling2D` (`AvgPool2D`) | `pool_size = 2`, `strides = pool_size`, `padding = valid`, `name` | `[h, w, c] → [h′, w′, c]` |
 /// | `GlobalMaxPooling2D`, `GlobalAveragePooling2D` | `name` | `[h, w, c] → [c]` |
 /// | `LSTM` | `units`, `activation = tanh`, `recurrent_activation = sigmoid` (any element-wise activation), `use_bias = true`, `return_sequences = false`, `name`; gates `i, f, c, o`; zero initial state | `[t, f] → [units]`, or `[t, units]` with `return_sequences = true` |

@@ -5,6 +5,7 @@
 //! two files and one entry in [`REGISTRY`]; see `CONTRIBUTING.md`.
 
 mod activation;
+mod conv1d;
 mod conv2d;
 mod cx;
 mod dense;
@@ -39,6 +40,7 @@ pub const REGISTRY: &[Kind] = &[
     activation::KIND,
     flatten::KIND,
     conv2d::KIND,
+    conv1d::KIND,
     pool::MAX,
     pool::MAX_ALIAS,
     pool::AVERAGE,

@@ -11,6 +11,7 @@
 //! |---|---|---|---|
 //! | `Dense(u, activation = a)` | `Linear`, then `a` unless linear | `weight [u, in]`, `bias [u]` | `kernel [in, u]` transposed |
 //! | `Conv2D(f, (kh, kw), activation = a)` | `Conv2d`, then `a` unless linear | `weight [f, c, kh, kw]`, `bias [f]` | `kernel [kh, kw, c, f]`, axes permuted |
+//! | `Conv1D(f, k, activation = a)` | `Conv1d`, then `a` unless linear | `weight [f, c, k]`, `bias [f]` | `kernel [k, c, f]`, axes reversed |
 //! | `LSTM(u)` | `LSTM(batch_first=True)` | `weight_ih_l0 [4u, in]`, `weight_hh_l0 [4u, u]`, `bias_ih_l0 [4u]`, `bias_hh_l0 [4u]` | `kernel`, `recurrent_kernel` transposed (gates i, f, g, o = Keras i, f, c, o); `bias` = `bias_ih_l0 + bias_hh_l0` |
 //! | `SimpleRNN(u)` | `RNN(batch_first=True)` | as LSTM with `u` rows | as LSTM |
 //! | `GRU(u)` | `GRU(batch_first=True)` | as LSTM with `3u` rows | transposed, gate blocks Keras z, r, h ↔ PyTorch r, z, n; `bias [2, 3u]` rows = `bias_ih_l0`, `bias_hh_l0` |
