@@ -152,3 +152,18 @@ gradient_checks! {
     };
 }
 
+// 1-D pooling: max is piecewise linear, and the random inputs have no ties within a window.
+gradient_checks! {
+    max_pool1d_valid: MaxPool1dValid { Input(9, 2), MaxPooling1D(2), Flatten(), Dense(2) };
+    max_pool1d_same_odd: MaxPool1dSame { Input(7, 3), MaxPool1D(3, strides = 2, padding = same), Flatten(), Dense(2) };
+    max_pool1d_overlapping: MaxPool1dOverlap { Input(8, 2), MaxPooling1D(3, strides = 1) };
+    avg_pool1d_valid: AvgPool1dValid { Input(9, 2), AveragePooling1D(2), Flatten(), Dense(2) };
+    avg_pool1d_same_odd: AvgPool1dSame { Input(7, 3), AvgPool1D(pool_size = (3,), strides = None, padding = same) };
+    avg_pool1d_overlapping: AvgPool1dOverlap { Input(8, 2), AveragePooling1D(3, 1, "same"), LSTM(2) };
+    global_max_pool1d: GlobalMax1d { Input(6, 3), GlobalMaxPooling1D(), Dense(2) };
+    global_avg_pool1d: GlobalAvg1d { Input(6, 3), GlobalAveragePooling1D(), Dense(2, activation = tanh) };
+    conv1d_pool_stack: Conv1dPoolStack {
+        Input(12, 2), Conv1D(4, 3, padding = same, activation = relu), MaxPooling1D(2),
+        Conv1D(3, 2, dilation_rate = 2, activation = tanh), GlobalAveragePooling1D(), Dense(2, activation = softmax)
+    };
+}

@@ -49,6 +49,8 @@ use proc_macro::TokenStream;
 /// | `Conv1D` | `filters`, `kernel_size`, `strides = 1`, `padding = valid` (or `same`, or `causal`: zeros before the input only), `dilation_rate = 1` (not with `strides > 1`), `activation = linear`, `use_bias = true`, `name`; causal with stride 1 streams | `[t, c] → [t′, filters]` |
 /// | `MaxPooling2D` (`MaxPool2D`), `AveragePooling2D` (`AvgPool2D`) | `pool_size = 2`, `strides = pool_size`, `padding = valid`, `name` | `[h, w, c] → [h′, w′, c]` |
 /// | `GlobalMaxPooling2D`, `GlobalAveragePooling2D` | `name` | `[h, w, c] → [c]` |
+/// | `MaxPooling1D` (`MaxPool1D`), `AveragePooling1D` (`AvgPool1D`) | `pool_size = 2`, `strides = pool_size`, `padding = valid`, `name` | `[t, c] → [t′, c]` |
+/// | `GlobalMaxPooling1D`, `GlobalAveragePooling1D` | `name` | `[t, c] → [c]` |
 /// | `LSTM` | `units`, `activation = tanh`, `recurrent_activation = sigmoid` (any element-wise activation), `use_bias = true`, `return_sequences = false`, `name`; gates `i, f, c, o`; zero initial state | `[t, f] → [units]`, or `[t, units]` with `return_sequences = true` |
 /// | `SimpleRNN` | `units`, `activation = tanh` (any element-wise activation), `use_bias = true`, `return_sequences = false`, `name` | as `LSTM` |
 /// | `GRU` | `units`, `activation = tanh`, `recurrent_activation = sigmoid` (any element-wise activation), `use_bias = true`, `return_sequences = false`, `reset_after = true` (only), `name`; gates `z, r, h`; `bias` `[2, 3·units]` | as `LSTM` |

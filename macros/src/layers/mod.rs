@@ -14,6 +14,7 @@ mod flatten;
 mod gru;
 mod lstm;
 mod pool;
+mod pool1d;
 mod recurrent;
 mod simple_rnn;
 
@@ -47,6 +48,12 @@ pub const REGISTRY: &[Kind] = &[
     pool::AVERAGE_ALIAS,
     pool::GLOBAL_MAX,
     pool::GLOBAL_AVERAGE,
+    pool1d::MAX,
+    pool1d::MAX_ALIAS,
+    pool1d::AVERAGE,
+    pool1d::AVERAGE_ALIAS,
+    pool1d::GLOBAL_MAX,
+    pool1d::GLOBAL_AVERAGE,
     lstm::KIND,
     simple_rnn::KIND,
     gru::KIND,
