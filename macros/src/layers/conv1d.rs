@@ -394,7 +394,7 @@ impl LayerSpec for Conv1D {
         }
         let g = self.geometry_of(cx);
         let geometry = self.geometry_const(&g);
-        let f = self.filters;
+        let (c, f) = (g.in_c, self.filters);
         let (x, y, buf) = (cx.predict_in(), cx.predict_out(), cx.predict_buffer());
         let (w, b, ring) = (
             cx.param_slice("kernel"),
@@ -406,7 +406,7 @@ impl LayerSpec for Conv1D {
             let mut #buf = [T::default(); #f];
             {
                 #geometry
-                ::kiln::__private::conv1d::step::<T>(&G, #w, #b, &#x[..], &mut #ring[..], &mut #buf);
+                ::kiln::__private::conv1d::step::<T, #c, #f>(&G, #w, #b, &#x[..], &mut #ring[..], &mut #buf);
             }
             #activation
             let #y = &#buf;

@@ -20,7 +20,7 @@
 //! Streaming ([`step`], causal and stride 1): the last `d·(k − 1)` input steps are kept in a
 //! ring buffer, so one step in gives the output step `predict` gives at that time.
 
-use super::dense;
+use super::{dense, wide};
 use crate::Scalar;
 
 /// The sizes of one Conv1D layer, fixed at compile time by `model!`.
@@ -229,11 +229,12 @@ pub const fn state_len(k: usize, dilation: usize, c: usize) -> usize {
     kept_steps(k, dilation) * c + 1
 }
 
-/// One streaming step of a causal, stride-1 Conv1D: `y = b + Σ_j W_j·x[now − (k − 1 − j)·d]`
-/// with the past inputs read from the ring buffer `state` ([`state_len`]), then `x` stored in
-/// it. Gives exactly the output step [`predict`] gives over the whole stream.
+/// One streaming step of a causal, stride-1 Conv1D of `C` input and `F` output channels:
+/// `y = b + Σ_j W_j·x[now − (k − 1 − j)·d]`, one matrix-vector product per tap, with the past
+/// inputs read from the ring buffer `state` ([`state_len`]), then `x` stored in it. Gives exactly
+/// the output step [`predict`] gives over the whole stream.
 #[inline]
-pub fn step<T: Scalar>(
+pub fn step<T: Scalar, const C: usize, const F: usize>(
     g: &Conv1dGeometry,
     w: &[T],
     b: Option<&[T]>,
@@ -241,30 +242,36 @@ pub fn step<T: Scalar>(
     state: &mut [T],
     y: &mut [T],
 ) {
-    let (c, f, k, d) = (g.in_c, g.out_c, g.k, g.dilation);
+    let (k, d) = (g.k, g.dilation);
+    debug_assert_eq!((g.in_c, g.out_c), (C, F));
     debug_assert_eq!((g.stride, g.pad_left), (1, kept_steps(k, d)));
-    let kept = kept_steps(k, d);
-    let (ring, cursor) = state[..kept * c + 1].split_at_mut(kept * c);
-    let now = if kept == 0 {
-        0
-    } else {
-        cursor[0].to_f64() as usize
-    };
-    let (x, y) = (&x[..c], &mut y[..f]);
-    dense::start_at_bias(y, b);
-    for (j, taps) in w[..g.kernel_size()].chunks_exact(c * f).enumerate() {
-        let lag = (k - 1 - j) * d;
-        let past = if lag == 0 {
-            x
-        } else {
-            &ring[(now + kept - lag) % kept * c..][..c]
-        };
-        add_tap(taps, past, y);
-    }
-    if kept > 0 {
-        ring[now * c..][..c].copy_from_slice(x);
-        cursor[0] = T::of(((now + 1) % kept) as f64);
-    }
+    wide(
+        #[inline(always)]
+        || {
+            let kept = kept_steps(k, d);
+            let (ring, cursor) = state[..kept * C + 1].split_at_mut(kept * C);
+            let now = if kept == 0 {
+                0
+            } else {
+                cursor[0].to_f64() as usize
+            };
+            let (x, y) = (&x[..C], &mut y[..F]);
+            dense::start_at_bias(y, b);
+            for (j, taps) in w[..k * C * F].chunks_exact(C * F).enumerate() {
+                let lag = (k - 1 - j) * d;
+                let past = if lag == 0 {
+                    x
+                } else {
+                    &ring[(now + kept - lag) % kept * C..][..C]
+                };
+                dense::matvec(F, C, taps, past, y);
+            }
+            if kept > 0 {
+                ring[now * C..][..C].copy_from_slice(x);
+                cursor[0] = T::of(((now + 1) % kept) as f64);
+            }
+        },
+    )
 }
 
 #[cfg(test)]
@@ -334,7 +341,7 @@ mod tests {
         let mut state = vec![0.0; state_len(3, 2, 2)];
         for t in 0..9 {
             let mut y = [0.0; 3];
-            step(&g, &w, Some(&b), &x[t * 2..][..2], &mut state, &mut y);
+            step::<f64, 2, 3>(&g, &w, Some(&b), &x[t * 2..][..2], &mut state, &mut y);
             assert!(y.iter().zip(&expected[t * 3..]).all(|(a, e)| (a - e).abs() < 1e-12));
         }
     }
