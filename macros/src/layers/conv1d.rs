@@ -387,7 +387,8 @@ impl LayerSpec for Conv1D {
         }
     }
 
-    /// One output step from the input step and the kept ones; only causal, stride 1.
+    /// One output step from the input step and the kept ones (the activation applied there);
+    /// only causal, stride 1.
     fn step(&self, cx: &Cx) -> Option<TokenStream> {
         if !self.streams() {
             return None;
@@ -401,14 +402,13 @@ impl LayerSpec for Conv1D {
             cx.optional_param("bias"),
             cx.state("ring"),
         );
-        let activation = self.apply_activation(&buf, f);
+        let act = self.activation.runtime();
         Some(quote! {
             let mut #buf = [T::default(); #f];
             {
                 #geometry
-                ::kiln::__private::conv1d::step::<T, #c, #f>(&G, #w, #b, &#x[..], &mut #ring[..], &mut #buf);
+                ::kiln::__private::conv1d::step::<T, _, #c, #f>(&#act, &G, #w, #b, &#x[..], &mut #ring[..], &mut #buf);
             }
-            #activation
             let #y = &#buf;
         })
     }

@@ -20,6 +20,7 @@
 //! Streaming ([`step`], causal and stride 1): the last `d·(k − 1)` input steps are kept in a
 //! ring buffer, so one step in gives the output step `predict` gives at that time.
 
+use super::activation::Activation;
 use super::{dense, wide};
 use crate::Scalar;
 
@@ -230,11 +231,12 @@ pub const fn state_len(k: usize, dilation: usize, c: usize) -> usize {
 }
 
 /// One streaming step of a causal, stride-1 Conv1D of `C` input and `F` output channels:
-/// `y = b + Σ_j W_j·x[now − (k − 1 − j)·d]`, one matrix-vector product per tap, with the past
+/// `y = act(b + Σ_j W_j·x[now − (k − 1 − j)·d])`, one matrix-vector product per tap, with the past
 /// inputs read from the ring buffer `state` ([`state_len`]), then `x` stored in it. Gives exactly
 /// the output step [`predict`] gives over the whole stream.
 #[inline]
-pub fn step<T: Scalar, const C: usize, const F: usize>(
+pub fn step<T: Scalar, A: Activation<T>, const C: usize, const F: usize>(
+    act: &A,
     g: &Conv1dGeometry,
     w: &[T],
     b: Option<&[T]>,
@@ -266,6 +268,7 @@ pub fn step<T: Scalar, const C: usize, const F: usize>(
                 };
                 dense::matvec(F, C, taps, past, y);
             }
+            act.apply(y, F);
             if kept > 0 {
                 ring[now * C..][..C].copy_from_slice(x);
                 cursor[0] = T::of(((now + 1) % kept) as f64);
@@ -341,7 +344,7 @@ mod tests {
         let mut state = vec![0.0; state_len(3, 2, 2)];
         for t in 0..9 {
             let mut y = [0.0; 3];
-            step::<f64, 2, 3>(&g, &w, Some(&b), &x[t * 2..][..2], &mut state, &mut y);
+            step::<f64, _, 2, 3>(&crate::layers::activation::Linear, &g, &w, Some(&b), &x[t * 2..][..2], &mut state, &mut y);
             assert!(y.iter().zip(&expected[t * 3..]).all(|(a, e)| (a - e).abs() < 1e-12));
         }
     }
