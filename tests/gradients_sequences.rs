@@ -167,3 +167,15 @@ gradient_checks! {
         Conv1D(3, 2, dilation_rate = 2, activation = tanh), GlobalAveragePooling1D(), Dense(2, activation = softmax)
     };
 }
+
+// Bidirectional: each cell, the last states and the whole sequence (concat), stacked, after
+// and before other layers.
+gradient_checks! {
+    bidirectional_lstm_last: BiLstmLast { Input(5, 3), Bidirectional(LSTM(3)) };
+    bidirectional_lstm_sequence: BiLstmSequence { Input(5, 2), Bidirectional(LSTM(3, return_sequences = true)), Dense(2) };
+    bidirectional_gru: BiGru { Input(4, 3), Bidirectional(GRU(3, use_bias = false), merge_mode = concat), Dense(2) };
+    bidirectional_gru_sequence: BiGruSequence { Input(5, 2), Bidirectional(layer = GRU(2, return_sequences = true)) };
+    bidirectional_simple_rnn: BiRnn { Input(5, 2), Dense(3, activation = tanh), Bidirectional(SimpleRNN(3, return_sequences = true)), Bidirectional(SimpleRNN(2)) };
+    bidirectional_after_conv1d: BiConv { Input(8, 2), Conv1D(3, 3, padding = same), Bidirectional(LSTM(2)), Dense(1) };
+}
+

@@ -28,6 +28,11 @@ model! {
         MaxPool1D(3, strides = 2, padding = same), Conv1D(4, 2), GlobalMaxPooling1D(), Dense(4, activation = softmax)
     }
     struct GlobalAveraged1d { Input(10, 3), GlobalAveragePooling1D(), Dense(4, activation = softmax) }
+    /// Bidirectional over every cell, the sequence and the last states.
+    struct Bidirectional2 {
+        Input(10, 2), Bidirectional(LSTM(4, return_sequences = true)), Bidirectional(SimpleRNN(3, return_sequences = true)),
+        Bidirectional(GRU(3)), Dense(1)
+    }
 }
 
 fn random(len: usize, seed: u64) -> Vec<f32> {
@@ -148,3 +153,15 @@ fn pool1d_models_allocate_nothing() {
         "global average 1-d, sgd",
     );
 }
+
+#[test]
+fn bidirectional_models_allocate_nothing() {
+    passes_allocate_nothing!(Bidirectional2);
+    let values = random(16, 8);
+    steps_allocate_nothing(
+        &mut Bidirectional2::new(1).compile(Adam::default(), MeanSquaredError),
+        &values,
+        "bidirectional, adam",
+    );
+}
+

@@ -54,6 +54,7 @@ use proc_macro::TokenStream;
 /// | `LSTM` | `units`, `activation = tanh`, `recurrent_activation = sigmoid` (any element-wise activation), `use_bias = true`, `return_sequences = false`, `name`; gates `i, f, c, o`; zero initial state | `[t, f] → [units]`, or `[t, units]` with `return_sequences = true` |
 /// | `SimpleRNN` | `units`, `activation = tanh` (any element-wise activation), `use_bias = true`, `return_sequences = false`, `name` | as `LSTM` |
 /// | `GRU` | `units`, `activation = tanh`, `recurrent_activation = sigmoid` (any element-wise activation), `use_bias = true`, `return_sequences = false`, `reset_after = true` (only), `name`; gates `z, r, h`; `bias` `[2, 3·units]` | as `LSTM` |
+/// | `Bidirectional` | `layer` (`LSTM(...)`, `GRU(...)`, `SimpleRNN(...)`), `merge_mode = concat` (only), `name`; weights `forward.*`, `backward.*`; no `step` | `[t, f] → [2·units]`, or `[t, 2·units]` with the cell's `return_sequences = true` |
 ///
 /// Activations: `linear`, `relu`, `leaky_relu(alpha = 0.3)`, `elu(alpha = 1.0)`, `sigmoid`,
 /// `tanh`, `softmax`, `softplus`, `silu` (alias `swish`), `hard_sigmoid`.

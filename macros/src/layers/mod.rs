@@ -5,6 +5,7 @@
 //! two files and one entry in [`REGISTRY`]; see `CONTRIBUTING.md`.
 
 mod activation;
+mod bidirectional;
 mod conv1d;
 mod conv2d;
 mod cx;
@@ -57,6 +58,7 @@ pub const REGISTRY: &[Kind] = &[
     lstm::KIND,
     simple_rnn::KIND,
     gru::KIND,
+    bidirectional::KIND,
 ];
 
 /// What a layer kind tells the compiler.

@@ -6,6 +6,7 @@
 //! elements are read or written.
 
 pub mod activation;
+pub mod bidirectional;
 pub mod conv1d;
 pub mod conv2d;
 pub mod dense;
