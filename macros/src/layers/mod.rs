@@ -133,6 +133,13 @@ pub trait LayerSpec {
         matches!(cx.input_shape, Shape::Vector(_)).then(|| self.predict(cx))
     }
 
+    /// The vocabulary size (`input_dim`) of a layer that reads token indices: as a model's first
+    /// layer, it gives the model `predict_tokens` and `token_inputs`, which take `u32` tokens and
+    /// check them against it.
+    fn tokens(&self) -> Option<usize> {
+        None
+    }
+
     /// The workspace field holding the input of the output activation (the logits), when this
     /// layer's output activation is not linear.
     fn logits(&self, _cx: &Cx) -> Option<TokenStream> {
