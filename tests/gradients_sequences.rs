@@ -179,3 +179,66 @@ gradient_checks! {
     bidirectional_after_conv1d: BiConv { Input(8, 2), Conv1D(3, 3, padding = same), Bidirectional(LSTM(2)), Dense(1) };
 }
 
+model! {
+    struct EmbeddedLstm { Input(6), Embedding(5, 3), LSTM(3), Dense(2, activation = tanh) }
+    struct EmbeddedConv { Input(7), Embedding(4, 2, name = "tokens"), Conv1D(3, 2, padding = causal, dilation_rate = 2), Bidirectional(GRU(2)) }
+}
+
+/// Embedding's table against central differences: the inputs are tokens, repeated within and
+/// across samples, with one row unused; tokens themselves have no gradient (zero).
+fn check_embedding<M: Model<f64>>(tokens: &[u32], vocabulary: usize) -> f64 {
+    assert_eq!(tokens.len(), M::INPUT_SIZE * N);
+    let mut rng = Rng::new(12);
+    let mut model = M::seeded(4);
+    for p in model.params_mut() {
+        *p += (rng.uniform() - 0.5) * 0.2;
+    }
+    let x: Vec<f64> = tokens.iter().map(|&t| f64::from(t)).collect();
+    let r = random(M::OUTPUT_SIZE * N, &mut rng);
+    let mut ws = model.workspace(N);
+    loss(&model, &mut ws, &x, &r, Mode::Infer);
+    ws.loss_views().output_grad[..M::OUTPUT_SIZE * N].copy_from_slice(&r);
+    model.backward(&mut ws, &x, N, GradAt::Output, true);
+    assert!(ws.input_grad()[..M::INPUT_SIZE * N].iter().all(|&g| g == 0.0));
+    let grads = ws.grads().to_vec();
+    // The unused row's gradient is zero.
+    let table = &M::LAYERS[0].params[0];
+    let width = table.len / vocabulary;
+    for row in (0..vocabulary as u32).filter(|t| !tokens.contains(t)) {
+        let at = table.offset + row as usize * width;
+        assert!(grads[at..at + width].iter().all(|&g| g == 0.0), "row {row}");
+    }
+    compare(M::NAME, "parameter", &grads, |i, delta| {
+        let saved = model.params()[i];
+        model.params_mut()[i] = saved + delta;
+        let l = loss(&model, &mut ws, &x, &r, Mode::Infer);
+        model.params_mut()[i] = saved;
+        l
+    })
+}
+
+#[test]
+fn embedding_accumulates_repeated_tokens() {
+    // Token 3 is used five times, token 4 never.
+    let tokens = [3, 0, 3, 1, 3, 2, 0, 3, 3, 1, 1, 2, 2, 0, 1, 1, 0, 0];
+    let worst = check_embedding::<EmbeddedLstm<f64>>(&tokens, 5);
+    eprintln!("EmbeddedLstm: max relative error {worst:.2e}");
+    let tokens = [1, 1, 0, 2, 1, 0, 0, 2, 2, 2, 1, 0, 1, 1, 0, 0, 1, 2, 2, 1, 0];
+    let worst = check_embedding::<EmbeddedConv<f64>>(&tokens, 4);
+    eprintln!("EmbeddedConv: max relative error {worst:.2e}");
+}
+
+#[test]
+fn embedding_predict_tokens_matches_the_batch_and_rejects_bad_tokens() {
+    let model = EmbeddedLstm::<f64>::seeded(2);
+    let tokens = [4u32, 0, 4, 1, 3, 2];
+    let x = EmbeddedLstm::<f64>::token_inputs(&tokens).unwrap();
+    let mut ws = model.workspace(1);
+    model.forward(&mut ws, &x, 1, Mode::Infer);
+    let y = model.predict_tokens(&tokens).unwrap();
+    assert_eq!(y.as_slice(), &ws.output()[..2]);
+    let err = model.predict_tokens(&[0, 1, 5, 0, 0, 0]).unwrap_err();
+    assert_eq!((err.position, err.token, err.input_dim), (2, 5, 5));
+    assert!(EmbeddedLstm::<f64>::token_inputs(&[9]).is_err());
+    assert_eq!(EmbeddedLstm::<f64>::VOCABULARY, 5);
+}

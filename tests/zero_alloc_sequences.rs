@@ -4,7 +4,7 @@
 //! `tests/zero_alloc.rs`).
 
 use kiln::alloc_count::{allocations, CountingAllocator};
-use kiln::losses::{Loss, MeanSquaredError, SparseCategoricalCrossentropy};
+use kiln::losses::{BinaryCrossentropy, Loss, MeanSquaredError, SparseCategoricalCrossentropy};
 use kiln::optim::{Adam, Optimizer, Sgd};
 use kiln::{model, Compile, Fit, GradAt, Mode, Model, Rng, SMatrix, SVector, Trainer};
 
@@ -33,6 +33,8 @@ model! {
         Input(10, 2), Bidirectional(LSTM(4, return_sequences = true)), Bidirectional(SimpleRNN(3, return_sequences = true)),
         Bidirectional(GRU(3)), Dense(1)
     }
+    /// Seed 004's sequence classifier with an Embedding in front.
+    struct Classifier { Input(20), Embedding(10, 8), LSTM(16), Dense(1, activation = sigmoid) }
 }
 
 fn random(len: usize, seed: u64) -> Vec<f32> {
@@ -165,3 +167,28 @@ fn bidirectional_models_allocate_nothing() {
     );
 }
 
+/// Tokens in, checked: `predict_tokens` and training steps on `token_inputs` allocate nothing.
+#[test]
+fn embedding_models_allocate_nothing() {
+    let model = Classifier::new(1);
+    let tokens: [u32; 20] = core::array::from_fn(|i| (i * 7 % 10) as u32);
+    let mut sink = 0.0;
+    let n = allocations(|| {
+        for _ in 0..5 {
+            sink += model.predict_tokens(&tokens).unwrap()[0];
+        }
+    });
+    assert_eq!(n, 0, "predict_tokens allocates");
+    assert!(sink.is_finite());
+    let batch: Vec<u32> = (0..16 * 20).map(|i| (i * 3 % 10) as u32).collect();
+    let x = Classifier::<f32>::token_inputs(&batch).unwrap();
+    let y: Vec<f32> = (0..16).map(|i| (i % 2) as f32).collect();
+    let mut trainer = Classifier::new(1).compile(Adam::default(), BinaryCrossentropy::default());
+    trainer.fit(&x, &y, Fit::epochs(1).batch_size(16).quiet()).unwrap();
+    let count = allocations(|| {
+        for _ in 0..10 {
+            assert!(trainer.train_step(&x, &y, 16).is_finite());
+        }
+    });
+    assert_eq!(count, 0, "embedding: allocations in 10 training steps");
+}

@@ -55,6 +55,7 @@ use proc_macro::TokenStream;
 /// | `SimpleRNN` | `units`, `activation = tanh` (any element-wise activation), `use_bias = true`, `return_sequences = false`, `name` | as `LSTM` |
 /// | `GRU` | `units`, `activation = tanh`, `recurrent_activation = sigmoid` (any element-wise activation), `use_bias = true`, `return_sequences = false`, `reset_after = true` (only), `name`; gates `z, r, h`; `bias` `[2, 3·units]` | as `LSTM` |
 /// | `Bidirectional` | `layer` (`LSTM(...)`, `GRU(...)`, `SimpleRNN(...)`), `merge_mode = concat` (only), `name`; weights `forward.*`, `backward.*`; no `step` | `[t, f] → [2·units]`, or `[t, 2·units]` with the cell's `return_sequences = true` |
+/// | `Embedding` | `input_dim`, `output_dim`, `name`; first layer, over `Input(timesteps)` of tokens; the model gets `predict_tokens(&[u32; t])` and `token_inputs(&[u32])`, checked | `[t] → [t, output_dim]` |
 ///
 /// Activations: `linear`, `relu`, `leaky_relu(alpha = 0.3)`, `elu(alpha = 1.0)`, `sigmoid`,
 /// `tanh`, `softmax`, `softplus`, `silu` (alias `swish`), `hard_sigmoid`.

@@ -11,6 +11,7 @@ mod conv2d;
 mod cx;
 mod dense;
 mod dropout;
+mod embedding;
 mod flatten;
 mod gru;
 mod lstm;
@@ -59,6 +60,7 @@ pub const REGISTRY: &[Kind] = &[
     simple_rnn::KIND,
     gru::KIND,
     bidirectional::KIND,
+    embedding::KIND,
 ];
 
 /// What a layer kind tells the compiler.

@@ -16,6 +16,7 @@
 //! | `SimpleRNN(u)` | `RNN(batch_first=True)` | as LSTM with `u` rows | as LSTM |
 //! | `GRU(u)` | `GRU(batch_first=True)` | as LSTM with `3u` rows | transposed, gate blocks Keras z, r, h ↔ PyTorch r, z, n; `bias [2, 3u]` rows = `bias_ih_l0`, `bias_hh_l0` |
 //! | `Bidirectional(cell(u))` | the cell with `bidirectional=True` | the cell's tensors, then `weight_ih_l0_reverse`, ... | `forward.*`, `backward.*`, each as the cell's |
+//! | `Embedding(n, d)` | `Embedding` | `weight [n, d]` | `embeddings [n, d]`, the same |
 //! | `Flatten`, `Dropout`, `Activation`, `MaxPooling2D`, `AveragePooling2D` | one module each | — | — |
 //! | `GlobalMaxPooling2D`, `GlobalAveragePooling2D` | `AdaptiveMaxPool2d(1)` / `AdaptiveAvgPool2d(1)`, `Flatten` | — | — |
 //! | `MaxPooling1D`, `AveragePooling1D` | `MaxPool1d`, `AvgPool1d` | — | — |

@@ -11,6 +11,7 @@ pub mod conv1d;
 pub mod conv2d;
 pub mod dense;
 pub mod dropout;
+pub mod embedding;
 pub mod gru;
 pub mod init;
 pub mod lstm;
