@@ -199,7 +199,9 @@ fn check_embedding<M: Model<f64>>(tokens: &[u32], vocabulary: usize) -> f64 {
     loss(&model, &mut ws, &x, &r, Mode::Infer);
     ws.loss_views().output_grad[..M::OUTPUT_SIZE * N].copy_from_slice(&r);
     model.backward(&mut ws, &x, N, GradAt::Output, true);
-    assert!(ws.input_grad()[..M::INPUT_SIZE * N].iter().all(|&g| g == 0.0));
+    assert!(ws.input_grad()[..M::INPUT_SIZE * N]
+        .iter()
+        .all(|&g| g == 0.0));
     let grads = ws.grads().to_vec();
     // The unused row's gradient is zero.
     let table = &M::LAYERS[0].params[0];
@@ -223,7 +225,9 @@ fn embedding_accumulates_repeated_tokens() {
     let tokens = [3, 0, 3, 1, 3, 2, 0, 3, 3, 1, 1, 2, 2, 0, 1, 1, 0, 0];
     let worst = check_embedding::<EmbeddedLstm<f64>>(&tokens, 5);
     eprintln!("EmbeddedLstm: max relative error {worst:.2e}");
-    let tokens = [1, 1, 0, 2, 1, 0, 0, 2, 2, 2, 1, 0, 1, 1, 0, 0, 1, 2, 2, 1, 0];
+    let tokens = [
+        1, 1, 0, 2, 1, 0, 0, 2, 2, 2, 1, 0, 1, 1, 0, 0, 1, 2, 2, 1, 0,
+    ];
     let worst = check_embedding::<EmbeddedConv<f64>>(&tokens, 4);
     eprintln!("EmbeddedConv: max relative error {worst:.2e}");
 }

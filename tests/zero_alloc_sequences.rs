@@ -150,7 +150,8 @@ fn pool1d_models_allocate_nothing() {
         "1-d pools, adam",
     );
     steps_allocate_nothing(
-        &mut GlobalAveraged1d::new(1).compile(Sgd::new(0.01), SparseCategoricalCrossentropy::default()),
+        &mut GlobalAveraged1d::new(1)
+            .compile(Sgd::new(0.01), SparseCategoricalCrossentropy::default()),
         &labels,
         "global average 1-d, sgd",
     );
@@ -184,7 +185,9 @@ fn embedding_models_allocate_nothing() {
     let x = Classifier::<f32>::token_inputs(&batch).unwrap();
     let y: Vec<f32> = (0..16).map(|i| (i % 2) as f32).collect();
     let mut trainer = Classifier::new(1).compile(Adam::default(), BinaryCrossentropy::default());
-    trainer.fit(&x, &y, Fit::epochs(1).batch_size(16).quiet()).unwrap();
+    trainer
+        .fit(&x, &y, Fit::epochs(1).batch_size(16).quiet())
+        .unwrap();
     let count = allocations(|| {
         for _ in 0..10 {
             assert!(trainer.train_step(&x, &y, 16).is_finite());

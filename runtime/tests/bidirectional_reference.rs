@@ -80,7 +80,11 @@ fn every_bidirectional_case_is_tested() {
     cases.sort();
     assert_eq!(
         cases,
-        ["bidirectional_gru_last", "bidirectional_lstm_last", "bidirectional_lstm_sequence"]
+        [
+            "bidirectional_gru_last",
+            "bidirectional_lstm_last",
+            "bidirectional_lstm_sequence"
+        ]
     );
 }
 
@@ -88,10 +92,10 @@ fn every_bidirectional_case_is_tested() {
 /// names, and the file loads back to the same parameters.
 #[test]
 fn pytorch_names_round_trip() {
-    let model = LstmSequence::seeded(3);
+    let model = LstmSequence::<f32>::seeded(3);
     let bytes = io::to_bytes(&model);
     let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
-    let mut names: Vec<&str> = file.names().into_iter().map(|n| n.as_str()).collect();
+    let mut names = file.names();
     names.sort();
     assert_eq!(
         names,
@@ -106,7 +110,10 @@ fn pytorch_names_round_trip() {
             "0.weight_ih_l0_reverse",
         ]
     );
-    assert_eq!(file.tensor("0.weight_ih_l0_reverse").unwrap().shape(), [16, 3]);
-    let back: LstmSequence = io::read(&bytes).unwrap();
+    assert_eq!(
+        file.tensor("0.weight_ih_l0_reverse").unwrap().shape(),
+        [16, 3]
+    );
+    let back: LstmSequence<f32> = io::read(&bytes).unwrap();
     assert_eq!(back.params(), model.params());
 }

@@ -29,12 +29,21 @@ model! {
 /// The case's PyTorch `weight` and `bias`, renamed to the layer's `conv1d.*`, loaded into `M`.
 fn load_torch_tensors<M: Model<f32>>(case: &Case) -> M {
     let bytes = |name: &str| -> Vec<u8> {
-        case.get(name).iter().flat_map(|v| v.to_le_bytes()).collect()
+        case.get(name)
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect()
     };
     let (w, b) = (bytes("weight"), bytes("bias"));
     let views = [
-        ("conv1d.weight", TensorView::new(Dtype::F32, case.shape("weight").to_vec(), &w).unwrap()),
-        ("conv1d.bias", TensorView::new(Dtype::F32, case.shape("bias").to_vec(), &b).unwrap()),
+        (
+            "conv1d.weight",
+            TensorView::new(Dtype::F32, case.shape("weight").to_vec(), &w).unwrap(),
+        ),
+        (
+            "conv1d.bias",
+            TensorView::new(Dtype::F32, case.shape("bias").to_vec(), &b).unwrap(),
+        ),
     ];
     let file = safetensors::tensor::serialize(views, None).unwrap();
     let mut model = M::seeded(0);
@@ -48,8 +57,16 @@ fn check<M: Model<f32>>(name: &str) {
     let input: Vec<usize> = serde_json::from_value(meta("input_shape_tc")).unwrap();
     let output: Vec<usize> = serde_json::from_value(meta("output_shape_tc")).unwrap();
     assert_eq!(M::INPUT_SHAPE, &input[..], "{name}: input shape");
-    assert_eq!(M::LAYERS[0].output_shape, &output[..], "{name}: output shape");
-    assert_eq!(M::LAYERS[0].params[0].shape, case.shape("keras.kernel"), "{name}: kernel shape");
+    assert_eq!(
+        M::LAYERS[0].output_shape,
+        &output[..],
+        "{name}: output shape"
+    );
+    assert_eq!(
+        M::LAYERS[0].params[0].shape,
+        case.shape("keras.kernel"),
+        "{name}: kernel shape"
+    );
 
     // PyTorch's tensors load as Keras' kernel.
     let model: M = load_torch_tensors(&case);

@@ -25,7 +25,11 @@ fn embedding() {
     assert_eq!(floats, case.get("input"), "the I64 and F32 inputs agree");
 
     // PyTorch's `weight` is the Keras table as it is.
-    let w: Vec<u8> = case.get("weight").iter().flat_map(|v| v.to_le_bytes()).collect();
+    let w: Vec<u8> = case
+        .get("weight")
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
     let view = TensorView::new(Dtype::F32, vec![7, 3], &w).unwrap();
     let file = safetensors::tensor::serialize([("embedding.weight", view)], None).unwrap();
     let mut model = Tokens::seeded(0);

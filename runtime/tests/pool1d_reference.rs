@@ -18,7 +18,13 @@ model! {
     struct Global5x3 { Input(5, 3), GlobalAveragePooling1D() }
 }
 
-fn check<M: Model<f32>>(name: &str, input: &str, output: &str, grad_output: &str, grad_input: &str) {
+fn check<M: Model<f32>>(
+    name: &str,
+    input: &str,
+    output: &str,
+    grad_output: &str,
+    grad_input: &str,
+) {
     let case = load_case(name);
     let shape = case.shape(input);
     assert_eq!(&shape[1..], M::INPUT_SHAPE, "{name}: input shape");
@@ -41,7 +47,13 @@ fn check<M: Model<f32>>(name: &str, input: &str, output: &str, grad_output: &str
 }
 
 fn check_nwc<M: Model<f32>>(name: &str) {
-    check::<M>(name, "input_nwc", "output_nwc", "grad.output_nwc", "grad.input_nwc");
+    check::<M>(
+        name,
+        "input_nwc",
+        "output_nwc",
+        "grad.output_nwc",
+        "grad.input_nwc",
+    );
 }
 
 #[test]
@@ -67,7 +79,13 @@ fn avgpool1d_2_odd() {
 #[test]
 fn global_avgpool1d() {
     // The pooled output `[batch, c]` is the same in both layouts.
-    check::<Global5x3>("global_avgpool1d", "input_nwc", "output", "grad.output", "grad.input_nwc");
+    check::<Global5x3>(
+        "global_avgpool1d",
+        "input_nwc",
+        "output",
+        "grad.output",
+        "grad.input_nwc",
+    );
 }
 
 #[test]
@@ -79,6 +97,12 @@ fn every_1d_pool_case_is_tested() {
     cases.sort();
     assert_eq!(
         cases,
-        ["avgpool1d_2", "avgpool1d_2_odd", "global_avgpool1d", "maxpool1d_2", "maxpool1d_2_odd"]
+        [
+            "avgpool1d_2",
+            "avgpool1d_2_odd",
+            "global_avgpool1d",
+            "maxpool1d_2",
+            "maxpool1d_2_odd"
+        ]
     );
 }

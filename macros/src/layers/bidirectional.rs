@@ -317,8 +317,10 @@ impl LayerSpec for Bidirectional {
         let (t, f, steps, u) = self.sizes(cx);
         let cell_out = self.cell_output(cx);
         let (input, xr, g, grad_in) = (cx.input(), cx.scratch("xr"), cx.grad_out(), cx.grad_in());
-        let [fgy, bgy] = [Direction::Forward, Direction::Backward].map(|d| Self::buffer(cx, d, "gy"));
-        let [fgx, bgx] = [Direction::Forward, Direction::Backward].map(|d| Self::buffer(cx, d, "gx"));
+        let [fgy, bgy] =
+            [Direction::Forward, Direction::Backward].map(|d| Self::buffer(cx, d, "gy"));
+        let [fgx, bgx] =
+            [Direction::Forward, Direction::Backward].map(|d| Self::buffer(cx, d, "gx"));
         let mut out = quote! {
             ::kiln::__private::bidirectional::split::<T>(#g, &mut #fgy[..], &mut #bgy[..], #steps, #u, n);
         };

@@ -115,10 +115,16 @@ mod tests {
     #[test]
     fn concat_and_split_are_adjoint_and_reverse_the_backward_direction() {
         // 2 samples, 3 steps, 1 unit.
-        let (f, b) = ([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], [7.0, 8.0, 9.0, 10.0, 11.0, 12.0]);
+        let (f, b) = (
+            [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            [7.0, 8.0, 9.0, 10.0, 11.0, 12.0],
+        );
         let mut y = [0.0f64; 12];
         concat(&f, &b, &mut y, 3, 1, 2);
-        assert_eq!(y, [1.0, 9.0, 2.0, 8.0, 3.0, 7.0, 4.0, 12.0, 5.0, 11.0, 6.0, 10.0]);
+        assert_eq!(
+            y,
+            [1.0, 9.0, 2.0, 8.0, 3.0, 7.0, 4.0, 12.0, 5.0, 11.0, 6.0, 10.0]
+        );
         let (mut f2, mut b2) = ([0.0; 6], [0.0; 6]);
         split(&y, &mut f2, &mut b2, 3, 1, 2);
         assert_eq!((f2, b2), (f, b));

@@ -303,8 +303,24 @@ mod tests {
         y
     }
 
-    fn geometry(in_t: usize, k: usize, stride: usize, dilation: usize, pad_left: usize, out_t: usize) -> Conv1dGeometry {
-        Conv1dGeometry { in_t, in_c: 2, out_t, out_c: 3, k, stride, dilation, pad_left }
+    fn geometry(
+        in_t: usize,
+        k: usize,
+        stride: usize,
+        dilation: usize,
+        pad_left: usize,
+        out_t: usize,
+    ) -> Conv1dGeometry {
+        Conv1dGeometry {
+            in_t,
+            in_c: 2,
+            out_t,
+            out_c: 3,
+            k,
+            stride,
+            dilation,
+            pad_left,
+        }
     }
 
     fn data(len: usize, scale: f64) -> Vec<f64> {
@@ -330,7 +346,10 @@ mod tests {
                 let sample = &x[j * 18..][..18];
                 let expected = naive(&g, &w, &b, sample);
                 let got = &z[j * g.output_size()..][..g.output_size()];
-                assert!(got.iter().zip(&expected).all(|(a, e)| (a - e).abs() < 1e-12));
+                assert!(got
+                    .iter()
+                    .zip(&expected)
+                    .all(|(a, e)| (a - e).abs() < 1e-12));
             }
         }
     }
@@ -344,8 +363,19 @@ mod tests {
         let mut state = vec![0.0; state_len(3, 2, 2)];
         for t in 0..9 {
             let mut y = [0.0; 3];
-            step::<f64, _, 2, 3>(&crate::layers::activation::Linear, &g, &w, Some(&b), &x[t * 2..][..2], &mut state, &mut y);
-            assert!(y.iter().zip(&expected[t * 3..]).all(|(a, e)| (a - e).abs() < 1e-12));
+            step::<f64, _, 2, 3>(
+                &crate::layers::activation::Linear,
+                &g,
+                &w,
+                Some(&b),
+                &x[t * 2..][..2],
+                &mut state,
+                &mut y,
+            );
+            assert!(y
+                .iter()
+                .zip(&expected[t * 3..])
+                .all(|(a, e)| (a - e).abs() < 1e-12));
         }
     }
 }
