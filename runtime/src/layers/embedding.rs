@@ -64,7 +64,8 @@ pub fn tokens_to<T: Scalar>(
 #[inline(always)]
 fn row<T: Scalar>(v: T, input_dim: usize) -> Option<usize> {
     let v = v.to_f64();
-    (v >= 0.0 && v < input_dim as f64 && v.fract() == 0.0).then_some(v as usize)
+    // `v as usize` saturates, so the comparison rejects fractions, negatives and NaN alike.
+    (v >= 0.0 && v < input_dim as f64 && (v as usize) as f64 == v).then_some(v as usize)
 }
 
 /// `y[s] = E[x[s]]` for `n` samples of `steps` tokens: `output_dim` values per token.
