@@ -246,3 +246,27 @@ fn embedding_predict_tokens_matches_the_batch_and_rejects_bad_tokens() {
     assert!(EmbeddedLstm::<f64>::token_inputs(&[9]).is_err());
     assert_eq!(EmbeddedLstm::<f64>::VOCABULARY, 5);
 }
+
+/// The two directions of a Bidirectional layer start from different weights, each initialised
+/// like its cell (Glorot-uniform kernel, orthogonal recurrent kernel, forget-gate bias 1).
+#[test]
+fn bidirectional_directions_start_apart() {
+    let model = BiLstmLast::<f64>::seeded(1);
+    let p = |name: &str| model.param(name).unwrap().to_vec();
+    for tensor in ["kernel", "recurrent_kernel"] {
+        let (f, b) = (
+            p(&format!("bidirectional.forward.{tensor}")),
+            p(&format!("bidirectional.backward.{tensor}")),
+        );
+        assert_ne!(f, b, "{tensor}");
+        let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>();
+        assert!(
+            (norm(&f) / norm(&b) - 1.0).abs() < 0.5,
+            "{tensor}: same scale"
+        );
+    }
+    assert_eq!(
+        p("bidirectional.forward.bias"),
+        p("bidirectional.backward.bias")
+    );
+}
