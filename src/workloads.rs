@@ -10,6 +10,7 @@
 //! | W4 | 10×1 → LSTM 10 (sequences) → LSTM 10 → Dense 10 relu → Dense 1, MSE, Adam | training step, batch 32 |
 //! | W4i | same | forward of one sequence |
 //! | W4s | same | one streaming step (one time step through the kept state) |
+//! | W6 | 1 → Conv1D 16 k3 causal tanh, dilations 1, 2, 4, …, 256 → Dense 1 (WaveNet-style) | streaming, ns per audio sample over a 48,000-sample pass |
 //! | W3 | 32×32×3 → Conv2D 32 3×3 relu → MaxPool 2 → Conv2D 64 3×3 relu → MaxPool 2 → Flatten → Dense 128 relu → Dense 10 softmax, Adam | training step, batch 32 |
 
 use kiln::losses::{MeanSquaredError, SparseCategoricalCrossentropy};
@@ -37,6 +38,22 @@ model! {
         LSTM(10, return_sequences = true),
         LSTM(10),
         Dense(10, activation = relu),
+        Dense(1),
+    }
+    /// A WaveNet-style stack of causal dilated convolutions (W6), streamed one audio sample at a
+    /// time like W5: `Input(1, 1)` declares the streaming model (`step` takes one time step
+    /// whatever `timesteps` is), each Conv1D keeping its last `2·d` inputs in the state.
+    pub struct W6Net {
+        Input(1, 1),
+        Conv1D(16, 3, padding = causal, dilation_rate = 1, activation = tanh),
+        Conv1D(16, 3, padding = causal, dilation_rate = 2, activation = tanh),
+        Conv1D(16, 3, padding = causal, dilation_rate = 4, activation = tanh),
+        Conv1D(16, 3, padding = causal, dilation_rate = 8, activation = tanh),
+        Conv1D(16, 3, padding = causal, dilation_rate = 16, activation = tanh),
+        Conv1D(16, 3, padding = causal, dilation_rate = 32, activation = tanh),
+        Conv1D(16, 3, padding = causal, dilation_rate = 64, activation = tanh),
+        Conv1D(16, 3, padding = causal, dilation_rate = 128, activation = tanh),
+        Conv1D(16, 3, padding = causal, dilation_rate = 256, activation = tanh),
         Dense(1),
     }
     /// Seed 004's MNIST MLP (W2, W2i).
@@ -75,6 +92,9 @@ pub struct Workload {
     pub note: &'static str,
     pub step: Box<dyn FnMut()>,
 }
+
+/// Samples in one streaming pass (W6): 1 s of audio at 48 kHz.
+const STREAM: usize = 48_000;
 
 fn random(len: usize, seed: u64) -> Vec<f32> {
     let mut rng = Rng::new(seed);
@@ -190,6 +210,26 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             note: "step: one time step of a stream through the kept LSTM states",
             step: Box::new(move || {
                 black_box(model.step(&mut state, black_box(&x)));
+            }),
+        });
+    }
+    if wanted("W6") {
+        // W5's protocol: white noise in [−1, 1], one pass over 48,000 samples, the state zeroed
+        // once and carried through every pass.
+        let model = W6Net::new(1);
+        let mut state = Box::new(W6NetState::default());
+        let x: Vec<f32> = random(STREAM, 6).iter().map(|v| 2.0 * v - 1.0).collect();
+        let mut y = vec![0.0f32; STREAM];
+        all.push(Workload {
+            id: "W6",
+            metric: Metric::NsPerSample,
+            samples: STREAM,
+            note: "step per audio sample through 9 causal Conv1D (16 filters, k 3, dilations 1..256) and Dense 1, 48,000-sample pass",
+            step: Box::new(move || {
+                for (sample, out) in x.iter().zip(y.iter_mut()) {
+                    *out = model.step(&mut *state, &[*sample])[0];
+                }
+                black_box(&mut y);
             }),
         });
     }

@@ -46,8 +46,11 @@ use proc_macro::TokenStream;
 /// | `Dropout` | `rate` in `[0, 1)`, `name`; training only, inverted scaling | `[s] → [s]` |
 /// | `Flatten` | `name` | `[h, w, c] → [h·w·c]`, channels-last order |
 /// | `Conv2D` | `filters`, `kernel_size`, `strides = 1`, `padding = valid` (or `same`, TF padding), `activation = linear`, `use_bias = true`, `name`; sizes an int or a pair | `[h, w, c] → [h′, w′, filters]` |
+/// | `Conv1D` | `filters`, `kernel_size`, `strides = 1`, `padding = valid` (or `same`, or `causal`: zeros before the input only), `dilation_rate = 1` (not with `strides > 1`), `activation = linear`, `use_bias = true`, `name`; causal with stride 1 streams | `[t, c] → [t′, filters]` |
 /// | `MaxPooling2D` (`MaxPool2D`), `AveragePooling2D` (`AvgPool2D`) | `pool_size = 2`, `strides = pool_size`, `padding = valid`, `name` | `[h, w, c] → [h′, w′, c]` |
 /// | `GlobalMaxPooling2D`, `GlobalAveragePooling2D` | `name` | `[h, w, c] → [c]` |
+/// | `MaxPooling1D` (`MaxPool1D`), `AveragePooling1D` (`AvgPool1D`) | `pool_size = 2`, `strides = pool_size`, `padding = valid`, `name` | `[t, c] → [t′, c]` |
+/// | `GlobalMaxPooling1D`, `GlobalAveragePooling1D` | `name` | `[t, c] → [c]` |
 /// | `LSTM` | `units`, `activation = tanh`, `recurrent_activation = sigmoid` (any element-wise activation), `use_bias = true`, `return_sequences = false`, `name`; gates `i, f, c, o`; zero initial state | `[t, f] → [units]`, or `[t, units]` with `return_sequences = true` |
 /// | `SimpleRNN` | `units`, `activation = tanh` (any element-wise activation), `use_bias = true`, `return_sequences = false`, `name` | as `LSTM` |
 /// | `GRU` | `units`, `activation = tanh`, `recurrent_activation = sigmoid` (any element-wise activation), `use_bias = true`, `return_sequences = false`, `reset_after = true` (only), `name`; gates `z, r, h`; `bias` `[2, 3·units]` | as `LSTM` |
@@ -55,6 +58,8 @@ use proc_macro::TokenStream;
 /// | `LayerNormalization` | `axis = -1` (only), `epsilon = 1e-3`, `center = true`, `scale = true`, `name` | `[s] → [s]`, each last-axis row on its own |
 /// | `PReLU` | `name`; one learned `alpha` per last-axis feature, starting at 0 | `[s] → [s]` |
 /// | `Residual { layers… }` | `shortcut` (a layer applied to the block's input, e.g. `shortcut = Conv2D(64, 1, strides = 2)`), `name`; any layers inside, blocks too | `y = F(x) + x` (or `+ shortcut(x)`): the shapes must agree |
+/// | `Bidirectional` | `layer` (`LSTM(...)`, `GRU(...)`, `SimpleRNN(...)`), `merge_mode = concat` (only), `name`; weights `forward.*`, `backward.*`; no `step` | `[t, f] → [2·units]`, or `[t, 2·units]` with the cell's `return_sequences = true` |
+/// | `Embedding` | `input_dim`, `output_dim`, `name`; first layer, over `Input(timesteps)` of tokens; the model gets `predict_tokens(&[u32; t])` and `token_inputs(&[u32])`, checked | `[t] → [t, output_dim]` |
 ///
 /// Activations: `linear`, `relu`, `leaky_relu(alpha = 0.3)`, `elu(alpha = 1.0)`, `sigmoid`,
 /// `tanh`, `softmax`, `softplus`, `silu` (alias `swish`), `hard_sigmoid`.

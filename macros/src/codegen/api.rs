@@ -78,6 +78,10 @@ pub fn predict(model: &Model, passes: &Passes) -> TokenStream {
     let (input_size, output_size) = (model.input.size(), model.output().size());
     let param_count = model.param_count();
     let (body, h_last) = (&passes.predict, names::value(model.layers.len()));
+    let tokens = model.layers[0]
+        .spec
+        .tokens()
+        .map(|dim| token_methods(input_size, output_size, dim));
     quote! {
         impl<T: ::kiln::Scalar> #name<T> {
             /// Runs one sample through the network (inference mode), on the stack.
@@ -101,6 +105,8 @@ pub fn predict(model: &Model, passes: &Passes) -> TokenStream {
                 Self::__kiln_predict(params, ::kiln::Input::<T, #input_size>::as_array(x))
             }
 
+            #tokens
+
             #[inline(always)]
             fn __kiln_predict(
                 params: &[T],
@@ -110,6 +116,37 @@ pub fn predict(model: &Model, passes: &Passes) -> TokenStream {
                 #(#body)*
                 ::kiln::__private::SVector::<T, #output_size>::from_column_slice(&#h_last[..])
             }
+        }
+    }
+}
+
+/// `predict_tokens` and `token_inputs` of a model whose first layer reads the `dim` token
+/// indices of an `Input(timesteps)`.
+fn token_methods(input_size: usize, output_size: usize, dim: usize) -> TokenStream {
+    quote! {
+        /// The number of distinct tokens (the `Embedding`'s `input_dim`): tokens are `0..VOCABULARY`.
+        pub const VOCABULARY: usize = #dim;
+
+        /// [`Self::predict`] of a sequence of tokens, each checked against
+        /// [`Self::VOCABULARY`]: an error, never a panic, for one out of range. No allocation.
+        #[inline]
+        pub fn predict_tokens(
+            &self,
+            tokens: &[u32; #input_size],
+        ) -> ::core::result::Result<::kiln::__private::SVector<T, #output_size>, ::kiln::layers::embedding::TokenOutOfRange> {
+            let mut x = [T::default(); #input_size];
+            ::kiln::__private::embedding::tokens_to::<T>(tokens, #dim, &mut x)?;
+            ::core::result::Result::Ok(Self::__kiln_predict(&self.params, &x))
+        }
+
+        /// Samples of tokens (`INPUT_SIZE` each) as the batch input of `fit`, `train_step`,
+        /// `evaluate` and the batched passes, every token checked against [`Self::VOCABULARY`].
+        pub fn token_inputs(
+            tokens: &[u32],
+        ) -> ::core::result::Result<::kiln::__private::Vec<T>, ::kiln::layers::embedding::TokenOutOfRange> {
+            let mut x = ::kiln::__private::zeroed::<T>(tokens.len()).into_vec();
+            ::kiln::__private::embedding::tokens_to::<T>(tokens, #dim, &mut x)?;
+            ::core::result::Result::Ok(x)
         }
     }
 }

@@ -7,12 +7,21 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 /// Statements filling `params` (the zeroed flat buffer) as Keras initialises them, each layer
-/// from its own random stream of `seed`.
+/// from its own random stream of `seed`. A layer with several random tensors of one kind
+/// (Bidirectional's two directions) draws the repeats from streams of their own (`| k << 40`),
+/// so they do not start equal; the first of each kind keeps the layer's stream.
 pub fn init(model: &Model) -> Vec<TokenStream> {
     let mut out = Vec::new();
     for (i, layer) in model.layers.iter().enumerate() {
-        let stream = i as u64;
+        let (mut glorot, mut orthogonal) = (0u64, 0u64);
         for p in &layer.params {
+            let repeat = match p.init {
+                Init::GlorotUniform { .. } => &mut glorot,
+                Init::Orthogonal { .. } => &mut orthogonal,
+                _ => &mut 0,
+            };
+            let stream = i as u64 | (*repeat << 40);
+            *repeat += 1;
             let (a, b) = (p.offset, p.offset + p.len());
             out.push(match p.init {
                 Init::GlorotUniform { fan_in, fan_out } => quote! {

@@ -28,7 +28,7 @@ impl Streaming {
         let mut fields = Vec::new();
         for (cx, layer) in contexts(model, true).iter().zip(&model.layers) {
             steps.push(layer.spec.step(cx)?);
-            for (name, len) in layer.spec.state() {
+            for (name, len) in layer.spec.state(&layer.input) {
                 fields.push((names::scratch(cx.index, name), len));
             }
         }

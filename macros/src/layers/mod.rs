@@ -6,15 +6,19 @@
 
 mod activation;
 mod batch_normalization;
+mod bidirectional;
+mod conv1d;
 mod conv2d;
 mod cx;
 mod dense;
 mod dropout;
+mod embedding;
 mod flatten;
 mod gru;
 mod layer_normalization;
 mod lstm;
 mod pool;
+mod pool1d;
 mod prelu;
 mod recurrent;
 mod residual;
@@ -43,12 +47,19 @@ pub const REGISTRY: &[Kind] = &[
     activation::KIND,
     flatten::KIND,
     conv2d::KIND,
+    conv1d::KIND,
     pool::MAX,
     pool::MAX_ALIAS,
     pool::AVERAGE,
     pool::AVERAGE_ALIAS,
     pool::GLOBAL_MAX,
     pool::GLOBAL_AVERAGE,
+    pool1d::MAX,
+    pool1d::MAX_ALIAS,
+    pool1d::AVERAGE,
+    pool1d::AVERAGE_ALIAS,
+    pool1d::GLOBAL_MAX,
+    pool1d::GLOBAL_AVERAGE,
     lstm::KIND,
     simple_rnn::KIND,
     gru::KIND,
@@ -56,6 +67,8 @@ pub const REGISTRY: &[Kind] = &[
     layer_normalization::KIND,
     prelu::KIND,
     residual::KIND,
+    bidirectional::KIND,
+    embedding::KIND,
 ];
 
 /// What a layer kind tells the compiler.
@@ -114,9 +127,10 @@ pub trait LayerSpec {
     /// [`Cx::predict_in`].
     fn predict(&self, cx: &Cx) -> TokenStream;
 
-    /// Arrays a recurrent layer keeps between streaming steps (its hidden state): names and
-    /// lengths, fields of the model's `State` struct.
-    fn state(&self) -> Vec<(&'static str, usize)> {
+    /// Arrays a layer keeps between streaming steps (a recurrent layer's hidden state, a causal
+    /// convolution's past inputs) given its input shape: names and lengths, fields of the
+    /// model's `State` struct.
+    fn state(&self, _input: &Shape) -> Vec<(&'static str, usize)> {
         Vec::new()
     }
 
@@ -152,6 +166,13 @@ pub trait LayerSpec {
         _block_input: &Shape,
         _branch_output: &Shape,
     ) -> Option<Vec<Closing>> {
+        None
+    }
+
+    /// The vocabulary size (`input_dim`) of a layer that reads token indices: as a model's first
+    /// layer, it gives the model `predict_tokens` and `token_inputs`, which take `u32` tokens and
+    /// check them against it.
+    fn tokens(&self) -> Option<usize> {
         None
     }
 

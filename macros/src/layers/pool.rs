@@ -30,7 +30,7 @@ enum Op {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Padding {
+pub(super) enum Padding {
     Valid,
     Same,
 }
@@ -169,7 +169,7 @@ fn pair(value: &Value, arg: &str, whole: &str, what: &str) -> syn::Result<Pair> 
     }
 }
 
-fn padding(value: &Value, call: &Call) -> syn::Result<Padding> {
+pub(super) fn padding(value: &Value, call: &Call) -> syn::Result<Padding> {
     const KNOWN: [&str; 2] = ["valid", "same"];
     let Some((name, span)) = args::name(value) else {
         return Err(syn::Error::new(
@@ -195,7 +195,7 @@ fn padding(value: &Value, call: &Call) -> syn::Result<Padding> {
 }
 
 /// Keras' output size and padding before, along one axis.
-fn axis(len: usize, k: usize, s: usize, padding: Padding) -> (usize, usize) {
+pub(super) fn axis(len: usize, k: usize, s: usize, padding: Padding) -> (usize, usize) {
     match padding {
         Padding::Valid if len < k => (0, 0),
         Padding::Valid => ((len - k) / s + 1, 0),

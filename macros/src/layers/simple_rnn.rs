@@ -132,7 +132,7 @@ impl LayerSpec for SimpleRnn {
         self.0.predict_frame(cx, sizes.h, call)
     }
 
-    fn state(&self) -> Vec<(&'static str, usize)> {
+    fn state(&self, _input: &Shape) -> Vec<(&'static str, usize)> {
         vec![("h", self.0.units)]
     }
 

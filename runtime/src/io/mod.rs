@@ -11,6 +11,7 @@
 //! |---|---|---|---|
 //! | `Dense(u, activation = a)` | `Linear`, then `a` unless linear | `weight [u, in]`, `bias [u]` | `kernel [in, u]` transposed |
 //! | `Conv2D(f, (kh, kw), activation = a)` | `Conv2d`, then `a` unless linear | `weight [f, c, kh, kw]`, `bias [f]` | `kernel [kh, kw, c, f]`, axes permuted |
+//! | `Conv1D(f, k, activation = a)` | `Conv1d`, then `a` unless linear | `weight [f, c, k]`, `bias [f]` | `kernel [k, c, f]`, axes reversed |
 //! | `LSTM(u)` | `LSTM(batch_first=True)` | `weight_ih_l0 [4u, in]`, `weight_hh_l0 [4u, u]`, `bias_ih_l0 [4u]`, `bias_hh_l0 [4u]` | `kernel`, `recurrent_kernel` transposed (gates i, f, g, o = Keras i, f, c, o); `bias` = `bias_ih_l0 + bias_hh_l0` |
 //! | `SimpleRNN(u)` | `RNN(batch_first=True)` | as LSTM with `u` rows | as LSTM |
 //! | `GRU(u)` | `GRU(batch_first=True)` | as LSTM with `3u` rows | transposed, gate blocks Keras z, r, h ↔ PyTorch r, z, n; `bias [2, 3u]` rows = `bias_ih_l0`, `bias_hh_l0` |
@@ -18,8 +19,12 @@
 //! | `LayerNormalization` | `LayerNorm` | `weight`, `bias` `[f]` | `gamma`, `beta` |
 //! | `PReLU` | `PReLU(num_parameters = c)` | `weight [c]` | `alpha` |
 //! | `Residual(shortcut = S) { … }` | one module: the block's layers as an `nn.Sequential`, `S` as `shortcut` | `2.0.weight`, `2.shortcut.weight` | — |
+//! | `Bidirectional(cell(u))` | the cell with `bidirectional=True` | the cell's tensors, then `weight_ih_l0_reverse`, ... | `forward.*`, `backward.*`, each as the cell's |
+//! | `Embedding(n, d)` | `Embedding` | `weight [n, d]` | `embeddings [n, d]`, the same |
 //! | `Flatten`, `Dropout`, `Activation`, `MaxPooling2D`, `AveragePooling2D` | one module each | — | — |
 //! | `GlobalMaxPooling2D`, `GlobalAveragePooling2D` | `AdaptiveMaxPool2d(1)` / `AdaptiveAvgPool2d(1)`, `Flatten` | — | — |
+//! | `MaxPooling1D`, `AveragePooling1D` | `MaxPool1d`, `AvgPool1d` | — | — |
+//! | `GlobalMaxPooling1D`, `GlobalAveragePooling1D` | `AdaptiveMaxPool1d(1)` / `AdaptiveAvgPool1d(1)`, `Flatten` | — | — |
 //!
 //! - **Names.** [`Format::Torch`] numbers the modules as `nn.Sequential` does ([`LayerInfo::torch_prefix`](crate::LayerInfo::torch_prefix)):
 //!   `Input(784), Dense(64, activation = relu), Dense(10, activation = softmax)` is `Linear`,

@@ -7,9 +7,12 @@
 
 pub mod activation;
 pub mod batch_normalization;
+pub mod bidirectional;
+pub mod conv1d;
 pub mod conv2d;
 pub mod dense;
 pub mod dropout;
+pub mod embedding;
 pub mod gru;
 pub mod init;
 pub mod layer_normalization;

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 pub struct Case {
     pub name: String,
     pub tensors: HashMap<String, (Vec<usize>, Vec<f32>)>,
+    /// The I64 tensors (`input_int64` of `embedding`).
+    pub ints: HashMap<String, (Vec<usize>, Vec<i64>)>,
     pub meta: serde_json::Value,
 }
 
@@ -80,8 +82,18 @@ pub fn load_case(name: &str) -> Case {
     let meta: serde_json::Value = serde_json::from_str(&md["meta"]).unwrap();
     let st = SafeTensors::deserialize(&bytes).unwrap();
     let mut tensors = HashMap::new();
+    let mut ints = HashMap::new();
     for tname in st.names() {
         let v = st.tensor(tname).unwrap();
+        if v.dtype() == Dtype::I64 {
+            let data = v
+                .data()
+                .chunks_exact(8)
+                .map(|b| i64::from_le_bytes(b.try_into().unwrap()))
+                .collect();
+            ints.insert(tname.to_string(), (v.shape().to_vec(), data));
+            continue;
+        }
         assert_eq!(v.dtype(), Dtype::F32);
         let data: Vec<f32> = v
             .data()
@@ -93,6 +105,7 @@ pub fn load_case(name: &str) -> Case {
     Case {
         name: name.to_string(),
         tensors,
+        ints,
         meta,
     }
 }
