@@ -1,5 +1,5 @@
 //! Bidirectional LSTM and GRU against PyTorch's `bidirectional=True`
-//! (`../shared/reference/bidirectional_*`): 3 → 4 units per direction over 5 steps, batch 3, the
+//! (`tests/reference/bidirectional_*`): 3 → 4 units per direction over 5 steps, batch 3, the
 //! last states and the whole sequence, merged by `concat`. Parameters are loaded by `kiln::io`
 //! from the files' PyTorch tensors (`weight_ih_l0`, ..., `bias_hh_l0_reverse`) and match the
 //! Keras-layout ones (`keras.forward.*`, `keras.backward.*`); the output and every gradient agree

@@ -1,4 +1,4 @@
-//! Conv1D against PyTorch (`../shared/reference/conv1d_*`): forward output, ∂kernel, ∂bias and
+//! Conv1D against PyTorch (`tests/reference/conv1d_*`): forward output, ∂kernel, ∂bias and
 //! ∂input from the reference's `grad.output`, within 1e-5 (f32), for `valid` (strides 1 and 2,
 //! dilation 2), `same` and `causal` (dilation 2) padding, kernels 3 and 5.
 //!

@@ -1,4 +1,4 @@
-//! Embedding against PyTorch (`../shared/reference/embedding`): `Embedding(7, 3)` on 3 samples
+//! Embedding against PyTorch (`tests/reference/embedding`): `Embedding(7, 3)` on 3 samples
 //! of 4 tokens with repeats and an unused row. The tokens are read from the case's I64
 //! `input_int64` (the same values as its F32 `input`), the table is loaded by `kiln::io` from
 //! PyTorch's `weight`; the output and `∂L/∂embeddings` (repeated tokens summed, the unused row

@@ -1,4 +1,4 @@
-//! 1-D pooling against PyTorch (`../shared/reference/{maxpool1d,avgpool1d}_*`,
+//! 1-D pooling against PyTorch (`tests/reference/{maxpool1d,avgpool1d}_*`,
 //! `global_avgpool1d`): forward output and `∂L/∂input` from the reference's output gradient, in
 //! the channels-last (`*_nwc`) tensors, within 1e-5 (f32).
 //!
