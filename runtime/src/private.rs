@@ -8,6 +8,15 @@ pub use nalgebra::{SMatrix, SMatrixView, SVector};
 
 use crate::{LayerInfo, ParamInfo, Scalar};
 
+/// Never implemented: the bound of `step` on a model over sequences that cannot stream, so that
+/// calling it is one error in words.
+#[diagnostic::on_unimplemented(
+    message = "this model cannot run one time step at a time: one of its layers needs the whole sequence",
+    label = "`step` is not available for this model",
+    note = "a `Bidirectional` layer also reads the sequence backwards, and `Flatten` or a global pooling layer mixes its steps; use `predict` on whole sequences, or build the streaming part from causal `Conv1D`, `LSTM`, `GRU`, `SimpleRNN` and per-step layers"
+)]
+pub trait CannotStream {}
+
 /// A zeroed buffer on the heap, never touching the stack (large layers must work in debug
 /// builds on 2 MiB test-thread stacks).
 pub fn zeroed<T: Scalar>(len: usize) -> Box<[T]> {

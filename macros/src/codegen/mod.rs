@@ -29,7 +29,7 @@ pub fn generate(model: &Model) -> TokenStream {
     let workspace_impls = workspace::impls(model, &fields, &passes.logits);
     let (state_items, step_methods) = match &streaming {
         Some(s) => (s.state_items(model), s.step_methods(model)),
-        None => (TokenStream::new(), TokenStream::new()),
+        None => streaming::cannot_stream(model),
     };
     let constants = api::constants(model);
     let predict = api::predict(model, &passes);

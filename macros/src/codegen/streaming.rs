@@ -158,3 +158,40 @@ impl Streaming {
         }
     }
 }
+
+/// For a model over sequences that cannot stream (a layer needs the whole sequence: a
+/// `Bidirectional` reads it backwards too, `Flatten` or a global pool mixes its steps): a
+/// `State` type and a `step` whose every call is a compile error saying so, rather than
+/// "cannot find type" and "no method named `step`". Nothing for other models.
+pub fn cannot_stream(model: &Model) -> (TokenStream, TokenStream) {
+    if !matches!(model.input, Shape::Sequence { .. }) {
+        return (TokenStream::new(), TokenStream::new());
+    }
+    let Model { vis, name, .. } = model;
+    let state = format_ident!("{}State", name);
+    let doc = format!("[`{name}`] cannot stream: see [`{name}::step`].");
+    let state_items = quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug, Default, PartialEq)]
+        #vis struct #state<T = f32>(::core::marker::PhantomData<T>);
+    };
+    let step = quote! {
+        impl<T: ::kiln::Scalar> #name<T> {
+            /// Not available: a layer of this model needs the whole sequence at once, so the
+            /// model cannot run one time step at a time. Calling it is a compile error that
+            /// says so; use `predict` on whole sequences.
+            pub fn step<S: ?::core::marker::Sized, X: ?::core::marker::Sized>(
+                &self,
+                state: &mut S,
+                x: &X,
+            ) -> ::kiln::__private::SVector<T, 1>
+            where
+                X: ::kiln::__private::CannotStream,
+            {
+                let _ = (state, x);
+                ::core::unreachable!("no type implements CannotStream")
+            }
+        }
+    };
+    (state_items, step)
+}
