@@ -23,8 +23,9 @@ use crate::suggest::did_you_mean;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 
+/// Max or average pooling (shared with `pool1d`).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Op {
+pub(super) enum Op {
     Max,
     Average,
 }
@@ -346,59 +347,77 @@ impl LayerSpec for Pool {
     }
 
     fn scratch(&self, _input: &Shape, output: &Shape) -> Vec<Scratch> {
-        match self.op {
-            Op::Max => vec![Scratch::Indices {
-                name: "argmax",
-                per_sample: output.size(),
-            }],
-            Op::Average => Vec::new(),
-        }
+        scratch(self.op, output)
     }
 
     fn forward(&self, cx: &Cx) -> TokenStream {
-        let g = self.runtime_geometry(cx);
-        let (x, y) = (cx.input(), cx.output_mut());
-        match self.op {
-            Op::Max => {
-                let argmax = cx.scratch("argmax");
-                quote!(::kiln::__private::pool::max_forward::<T>(#g, #x, #y, &mut #argmax[..], n);)
-            }
-            Op::Average => quote!(::kiln::__private::pool::avg_forward::<T>(#g, #x, #y, n);),
-        }
+        forward(self.op, self.runtime_geometry(cx), cx)
     }
 
     fn backward(&self, cx: &Cx) -> TokenStream {
-        let g = self.runtime_geometry(cx);
-        let (grad_y, grad_in) = (cx.grad_out(), cx.grad_in());
-        let call = match self.op {
-            Op::Max => {
-                let argmax = cx.scratch("argmax");
-                quote!(::kiln::__private::pool::max_backward::<T>(#g, #grad_y, grad_in, &#argmax[..], n);)
-            }
-            Op::Average => {
-                quote!(::kiln::__private::pool::avg_backward::<T>(#g, #grad_y, grad_in, n);)
-            }
-        };
-        quote! {
-            if let ::core::option::Option::Some(grad_in) = #grad_in {
-                #call
-            }
-        }
+        backward(self.op, self.runtime_geometry(cx), cx)
     }
 
     fn predict(&self, cx: &Cx) -> TokenStream {
-        let g = self.runtime_geometry(cx);
-        let (x, y, buf) = (cx.predict_in(), cx.predict_out(), cx.predict_buffer());
-        let o = cx.output_shape.size();
-        let kernel = match self.op {
-            Op::Max => quote!(max_predict),
-            Op::Average => quote!(avg_predict),
-        };
-        quote! {
-            let mut #buf = [T::default(); #o];
-            ::kiln::__private::pool::#kernel::<T>(#g, &#x[..], &mut #buf[..]);
-            let #y = &#buf;
+        predict(self.op, self.runtime_geometry(cx), cx)
+    }
+}
+
+/// The workspace of a pooling layer (2-D, or 1-D on the same kernels): max-pooling keeps each
+/// output's argmax.
+pub(super) fn scratch(op: Op, output: &Shape) -> Vec<Scratch> {
+    match op {
+        Op::Max => vec![Scratch::Indices {
+            name: "argmax",
+            per_sample: output.size(),
+        }],
+        Op::Average => Vec::new(),
+    }
+}
+
+/// The batched forward pass of a pooling layer whose runtime geometry (`&Pool2d`) is `g`.
+pub(super) fn forward(op: Op, g: TokenStream, cx: &Cx) -> TokenStream {
+    let (x, y) = (cx.input(), cx.output_mut());
+    match op {
+        Op::Max => {
+            let argmax = cx.scratch("argmax");
+            quote!(::kiln::__private::pool::max_forward::<T>(#g, #x, #y, &mut #argmax[..], n);)
         }
+        Op::Average => quote!(::kiln::__private::pool::avg_forward::<T>(#g, #x, #y, n);),
+    }
+}
+
+/// The batched backward pass: ∂L/∂x from ∂L/∂y through the argmax or the averaging.
+pub(super) fn backward(op: Op, g: TokenStream, cx: &Cx) -> TokenStream {
+    let (grad_y, grad_in) = (cx.grad_out(), cx.grad_in());
+    let call = match op {
+        Op::Max => {
+            let argmax = cx.scratch("argmax");
+            quote!(::kiln::__private::pool::max_backward::<T>(#g, #grad_y, grad_in, &#argmax[..], n);)
+        }
+        Op::Average => {
+            quote!(::kiln::__private::pool::avg_backward::<T>(#g, #grad_y, grad_in, n);)
+        }
+    };
+    quote! {
+        if let ::core::option::Option::Some(grad_in) = #grad_in {
+            #call
+        }
+    }
+}
+
+/// Single-sample inference on the stack.
+pub(super) fn predict(op: Op, g: TokenStream, cx: &Cx) -> TokenStream {
+    let (x, y, buf) = (cx.predict_in(), cx.predict_out(), cx.predict_buffer());
+    let o = cx.output_shape.size();
+    let kernel = match op {
+        Op::Max => quote!(max_predict),
+        Op::Average => quote!(avg_predict),
+    };
+    quote! {
+        let mut #buf = [T::default(); #o];
+        ::kiln::__private::pool::#kernel::<T>(#g, &#x[..], &mut #buf[..]);
+        let #y = &#buf;
     }
 }
 

@@ -13,19 +13,13 @@
 //! `∂L/∂y / count` to each step of the window, accumulating where windows overlap.
 
 use super::conv1d::needs_steps;
-use super::pool::{axis, padding, Padding};
+use super::pool::{self, axis, padding, Op, Padding};
 use super::{Cx, Kind, LayerSpec, Scratch};
 use crate::args::{self, Args};
 use crate::parse::{Call, Value};
 use crate::shape::Shape;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Op {
-    Max,
-    Average,
-}
 
 enum Window {
     /// `MaxPooling1D` / `AveragePooling1D`; the span of `pool_size`, if given.
@@ -225,58 +219,18 @@ impl LayerSpec for Pool1D {
     }
 
     fn scratch(&self, _input: &Shape, output: &Shape) -> Vec<Scratch> {
-        match self.op {
-            Op::Max => vec![Scratch::Indices {
-                name: "argmax",
-                per_sample: output.size(),
-            }],
-            Op::Average => Vec::new(),
-        }
+        pool::scratch(self.op, output)
     }
 
     fn forward(&self, cx: &Cx) -> TokenStream {
-        let g = self.runtime_geometry(cx);
-        let (x, y) = (cx.input(), cx.output_mut());
-        match self.op {
-            Op::Max => {
-                let argmax = cx.scratch("argmax");
-                quote!(::kiln::__private::pool::max_forward::<T>(#g, #x, #y, &mut #argmax[..], n);)
-            }
-            Op::Average => quote!(::kiln::__private::pool::avg_forward::<T>(#g, #x, #y, n);),
-        }
+        pool::forward(self.op, self.runtime_geometry(cx), cx)
     }
 
     fn backward(&self, cx: &Cx) -> TokenStream {
-        let g = self.runtime_geometry(cx);
-        let (grad_y, grad_in) = (cx.grad_out(), cx.grad_in());
-        let call = match self.op {
-            Op::Max => {
-                let argmax = cx.scratch("argmax");
-                quote!(::kiln::__private::pool::max_backward::<T>(#g, #grad_y, grad_in, &#argmax[..], n);)
-            }
-            Op::Average => {
-                quote!(::kiln::__private::pool::avg_backward::<T>(#g, #grad_y, grad_in, n);)
-            }
-        };
-        quote! {
-            if let ::core::option::Option::Some(grad_in) = #grad_in {
-                #call
-            }
-        }
+        pool::backward(self.op, self.runtime_geometry(cx), cx)
     }
 
     fn predict(&self, cx: &Cx) -> TokenStream {
-        let g = self.runtime_geometry(cx);
-        let (x, y, buf) = (cx.predict_in(), cx.predict_out(), cx.predict_buffer());
-        let o = cx.output_shape.size();
-        let kernel = match self.op {
-            Op::Max => quote!(max_predict),
-            Op::Average => quote!(avg_predict),
-        };
-        quote! {
-            let mut #buf = [T::default(); #o];
-            ::kiln::__private::pool::#kernel::<T>(#g, &#x[..], &mut #buf[..]);
-            let #y = &#buf;
-        }
+        pool::predict(self.op, self.runtime_geometry(cx), cx)
     }
 }
