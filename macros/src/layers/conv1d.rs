@@ -13,7 +13,7 @@
 //! (PyTorch's `Conv1d.weight [filters, c, k]`). A causal, stride-1 Conv1D streams: `step` keeps
 //! the last `d·(k − 1)` input steps in the model's state.
 
-use super::{Cx, Kind, LayerSpec, Scratch};
+use super::{im2col, Cx, Kind, LayerSpec, Scratch};
 use crate::activation::Activation;
 use crate::args::{self, Args};
 use crate::param::{Param, TorchMap, TorchTensor};
@@ -214,20 +214,16 @@ impl Conv1D {
         self.padding == Padding::Causal && self.strides == 1
     }
 
-    /// The activation applied in place to `buf` (`len` values, `filters` per step).
-    fn apply_activation(&self, buf: &proc_macro2::Ident, len: usize) -> TokenStream {
-        let (act, f) = (self.activation.runtime(), self.filters);
-        match self.activation {
-            Activation::Linear => TokenStream::new(),
-            // Softmax normalises each step's channels.
-            Activation::Softmax => quote! {
-                for step in #buf.chunks_exact_mut(#f) {
-                    ::kiln::__private::activation::Activation::<T>::apply(&#act, step, #f);
-                }
-            },
-            _ => {
-                quote!(::kiln::__private::activation::Activation::<T>::apply(&#act, &mut #buf[..], #len);)
-            }
+    /// The layer as the shared im2col code generator sees it.
+    fn conv(&self, cx: &Cx) -> im2col::Conv {
+        let g = self.geometry_of(cx);
+        im2col::Conv {
+            kernels: quote::format_ident!("conv1d"),
+            geometry: self.geometry_const(&g),
+            filters: self.filters,
+            positions: g.out_t,
+            activation: self.activation,
+            use_bias: self.use_bias,
         }
     }
 }
@@ -288,24 +284,7 @@ impl LayerSpec for Conv1D {
         else {
             unreachable!("Conv1D maps sequences to sequences")
         };
-        let per_sample = self.kernel * c * out_t;
-        let mut scratch = vec![
-            Scratch::Buffer {
-                name: "cols",
-                per_sample,
-            },
-            Scratch::Buffer {
-                name: "dcols",
-                per_sample,
-            },
-        ];
-        if !self.activation.is_linear() {
-            scratch.push(Scratch::Buffer {
-                name: "z",
-                per_sample: output.size(),
-            });
-        }
-        scratch
+        im2col::scratch(self.kernel * c * out_t, output.size(), self.activation)
     }
 
     fn output_activation(&self) -> Option<Activation> {
@@ -317,64 +296,16 @@ impl LayerSpec for Conv1D {
     }
 
     fn forward(&self, cx: &Cx) -> TokenStream {
-        let g = self.geometry_of(cx);
-        let geometry = self.geometry_const(&g);
-        let w = cx.param_slice("kernel");
-        let b = cx.optional_param("bias");
-        let (x, y, cols) = (cx.input(), cx.output_mut(), cx.scratch("cols"));
-        let (f, steps) = (self.filters, g.out_t);
-        if self.activation.is_linear() {
-            quote! {{
-                #geometry
-                ::kiln::__private::conv1d::forward::<T>(&G, #w, #b, #x, &mut #cols[..], #y, n);
-            }}
-        } else {
-            let z = cx.scratch("z");
-            let act = self.activation.runtime();
-            quote! {{
-                #geometry
-                ::kiln::__private::conv1d::forward::<T>(&G, #w, #b, #x, &mut #cols[..], &mut #z[..], n);
-                ::kiln::__private::activation::Activation::<T>::forward(&#act, &#z[..], #y, #f, #steps * n);
-            }}
-        }
+        self.conv(cx).forward(cx)
     }
 
     fn backward(&self, cx: &Cx) -> TokenStream {
-        let g = self.geometry_of(cx);
-        let geometry = self.geometry_const(&g);
-        let (f, steps) = (self.filters, g.out_t);
-        let w = cx.param_slice("kernel");
-        let (cols, dcols) = (cx.scratch("cols"), cx.scratch("dcols"));
-        let delta = cx.grad_out();
-        let grads = cx.bind_param_grads();
-        let grad_bias = cx.grad_bias(self.use_bias);
-        let grad_in = cx.grad_in();
-        let activation = cx.activation_backward(self.activation, f, quote!(#steps * n));
-        quote! {{
-            #geometry
-            #activation
-            #grads
-            ::kiln::__private::conv1d::backward::<T>(&G, #w, &#cols[..], #delta, grad_kernel, #grad_bias, #grad_in, &mut #dcols[..], n);
-        }}
+        self.conv(cx).backward(cx)
     }
 
+    /// Convolves directly on the stack; softmax normalises each step's channels.
     fn predict(&self, cx: &Cx) -> TokenStream {
-        let g = self.geometry_of(cx);
-        let geometry = self.geometry_const(&g);
-        let (i, o) = (cx.input_size(), cx.output_shape.size());
-        let (x, y, buf) = (cx.predict_in(), cx.predict_out(), cx.predict_buffer());
-        let w = cx.param_slice("kernel");
-        let b = cx.optional_param("bias");
-        let activation = self.apply_activation(&buf, o);
-        quote! {
-            let mut #buf = [T::default(); #o];
-            {
-                #geometry
-                ::kiln::__private::conv1d::predict::<T, #i, #o>(&G, #w, #b, #x, &mut #buf);
-            }
-            #activation
-            let #y = &#buf;
-        }
+        self.conv(cx).predict(cx)
     }
 
     /// The last `d·(k − 1)` input steps and the ring's cursor.
@@ -413,13 +344,8 @@ impl LayerSpec for Conv1D {
         })
     }
 
-    /// The pre-activation `z`, except for softmax (per step, not the per-sample one the losses
-    /// fuse with).
     fn logits(&self, cx: &Cx) -> Option<TokenStream> {
-        (!self.activation.is_linear() && self.activation != Activation::Softmax).then(|| {
-            let z = cx.scratch("z");
-            quote!(&#z[..])
-        })
+        im2col::logits(self.activation, cx)
     }
 }
 

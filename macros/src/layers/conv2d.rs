@@ -10,7 +10,7 @@
 //! `[kh, kw, c, filters]`; an activation acts on each pixel's `filters` values (softmax
 //! normalises over the channels of each pixel, as in Keras).
 
-use super::{Cx, Kind, LayerSpec, Scratch};
+use super::{im2col, Cx, Kind, LayerSpec, Scratch};
 use crate::activation::Activation;
 use crate::args::{self, Args};
 use crate::param::{Param, TorchMap, TorchTensor};
@@ -147,6 +147,19 @@ impl Conv2D {
         })
     }
 
+    /// The layer as the shared im2col code generator sees it.
+    fn conv(&self, cx: &Cx) -> im2col::Conv {
+        let g = self.geometry_of(cx);
+        im2col::Conv {
+            kernels: quote::format_ident!("conv2d"),
+            geometry: self.geometry_const(&g),
+            filters: g.out_c,
+            positions: g.out_h * g.out_w,
+            activation: self.activation,
+            use_bias: self.use_bias,
+        }
+    }
+
     fn geometry_of(&self, cx: &Cx) -> Geometry {
         self.geometry(cx.input_shape)
             .expect("the shape rule accepted this input")
@@ -244,23 +257,7 @@ impl LayerSpec for Conv2D {
 
     fn scratch(&self, input: &Shape, output: &Shape) -> Vec<Scratch> {
         let per_sample = self.cols_per_sample(input, output);
-        let mut scratch = vec![
-            Scratch::Buffer {
-                name: "cols",
-                per_sample,
-            },
-            Scratch::Buffer {
-                name: "dcols",
-                per_sample,
-            },
-        ];
-        if !self.activation.is_linear() {
-            scratch.push(Scratch::Buffer {
-                name: "z",
-                per_sample: output.size(),
-            });
-        }
-        scratch
+        im2col::scratch(per_sample, output.size(), self.activation)
     }
 
     fn output_activation(&self) -> Option<Activation> {
@@ -272,85 +269,19 @@ impl LayerSpec for Conv2D {
     }
 
     fn forward(&self, cx: &Cx) -> TokenStream {
-        let g = self.geometry_of(cx);
-        let geometry = self.geometry_const(&g);
-        let w = cx.param_slice("kernel");
-        let b = cx.optional_param("bias");
-        let (x, y, cols) = (cx.input(), cx.output_mut(), cx.scratch("cols"));
-        let (f, positions) = (g.out_c, g.out_h * g.out_w);
-        if self.activation.is_linear() {
-            quote! {{
-                #geometry
-                ::kiln::__private::conv2d::forward::<T>(&G, #w, #b, #x, &mut #cols[..], #y, n);
-            }}
-        } else {
-            let z = cx.scratch("z");
-            let act = self.activation.runtime();
-            quote! {{
-                #geometry
-                ::kiln::__private::conv2d::forward::<T>(&G, #w, #b, #x, &mut #cols[..], &mut #z[..], n);
-                ::kiln::__private::activation::Activation::<T>::forward(&#act, &#z[..], #y, #f, #positions * n);
-            }}
-        }
+        self.conv(cx).forward(cx)
     }
 
     fn backward(&self, cx: &Cx) -> TokenStream {
-        let g = self.geometry_of(cx);
-        let geometry = self.geometry_const(&g);
-        let (f, positions) = (g.out_c, g.out_h * g.out_w);
-        let w = cx.param_slice("kernel");
-        let (cols, dcols) = (cx.scratch("cols"), cx.scratch("dcols"));
-        let delta = cx.grad_out();
-        let grads = cx.bind_param_grads();
-        let grad_bias = cx.grad_bias(self.use_bias);
-        let grad_in = cx.grad_in();
-        let activation = cx.activation_backward(self.activation, f, quote!(#positions * n));
-        quote! {{
-            #geometry
-            #activation
-            #grads
-            ::kiln::__private::conv2d::backward::<T>(&G, #w, &#cols[..], #delta, grad_kernel, #grad_bias, #grad_in, &mut #dcols[..], n);
-        }}
+        self.conv(cx).backward(cx)
     }
 
+    /// Convolves directly on the stack; softmax normalises each pixel's channels.
     fn predict(&self, cx: &Cx) -> TokenStream {
-        let g = self.geometry_of(cx);
-        let geometry = self.geometry_const(&g);
-        let (i, o, f) = (cx.input_size(), cx.output_shape.size(), g.out_c);
-        let (x, y) = (cx.predict_in(), cx.predict_out());
-        let w = cx.param_slice("kernel");
-        let b = cx.optional_param("bias");
-        let act = self.activation.runtime();
-        let buf = cx.predict_buffer();
-        let activation = match self.activation {
-            Activation::Linear => TokenStream::new(),
-            // Softmax normalises each pixel's channels.
-            Activation::Softmax => quote! {
-                for pixel in #buf.chunks_exact_mut(#f) {
-                    ::kiln::__private::activation::Activation::<T>::apply(&#act, pixel, #f);
-                }
-            },
-            _ => {
-                quote!(::kiln::__private::activation::Activation::<T>::apply(&#act, &mut #buf[..], #o);)
-            }
-        };
-        quote! {
-            let mut #buf = [T::default(); #o];
-            {
-                #geometry
-                ::kiln::__private::conv2d::predict::<T, #i, #o>(&G, #w, #b, #x, &mut #buf);
-            }
-            #activation
-            let #y = &#buf;
-        }
+        self.conv(cx).predict(cx)
     }
 
-    /// The pre-activation `z`, except for softmax: a per-pixel softmax is not the per-sample one
-    /// the losses fuse with, so the model reports it as an `Other` output activation.
     fn logits(&self, cx: &Cx) -> Option<TokenStream> {
-        (!self.activation.is_linear() && self.activation != Activation::Softmax).then(|| {
-            let z = cx.scratch("z");
-            quote!(&#z[..])
-        })
+        im2col::logits(self.activation, cx)
     }
 }

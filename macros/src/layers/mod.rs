@@ -15,6 +15,7 @@ mod dropout;
 mod embedding;
 mod flatten;
 mod gru;
+mod im2col;
 mod layer_normalization;
 mod lstm;
 mod pool;
