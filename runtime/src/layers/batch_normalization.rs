@@ -47,44 +47,16 @@ pub fn forward_train<T: Scalar>(
         }
     }
     var.iter_mut().for_each(|s| *s /= count);
-    normalise(
+    forward_infer(
         c, rows, x, gamma, beta, epsilon, mean, var, inv_std, xhat, y,
     );
 }
 
-/// Inference-mode forward with the moving statistics (`moving_mean`, `moving_var`).
+/// Inference-mode forward with the moving statistics as `mean` and `var` (training calls it
+/// with the batch's): `x̂ = (x − mean)·inv_std` and `y = γ·x̂ + β`, with
+/// `inv_std = 1/√(var + ε)`.
 #[allow(clippy::too_many_arguments)]
 pub fn forward_infer<T: Scalar>(
-    c: usize,
-    rows: usize,
-    x: &[T],
-    gamma: Option<&[T]>,
-    beta: Option<&[T]>,
-    epsilon: T,
-    moving_mean: &[T],
-    moving_var: &[T],
-    inv_std: &mut [T],
-    xhat: &mut [T],
-    y: &mut [T],
-) {
-    normalise(
-        c,
-        rows,
-        x,
-        gamma,
-        beta,
-        epsilon,
-        moving_mean,
-        moving_var,
-        inv_std,
-        xhat,
-        y,
-    );
-}
-
-/// `x̂ = (x − mean)·inv_std` and `y = γ·x̂ + β`, with `inv_std = 1/√(var + ε)`.
-#[allow(clippy::too_many_arguments)]
-fn normalise<T: Scalar>(
     c: usize,
     rows: usize,
     x: &[T],
