@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use kiln::data::Mnist;
-use kiln::losses::SparseCategoricalCrossentropy;
+use kiln::losses::{FitsOutput, SparseCategoricalCrossentropy};
 use kiln::metrics::Accuracy;
 use kiln::optim::{Adam, ExponentialDecay};
 use kiln::train::ModelCheckpoint;
@@ -72,7 +72,10 @@ pub fn train<M: Model<f32>>(
     name: &str,
     epochs: usize,
     args: &MnistArgs,
-) -> Result<Report, Box<dyn Error>> {
+) -> Result<Report, Box<dyn Error>>
+where
+    SparseCategoricalCrossentropy: FitsOutput<M::Output>,
+{
     train_with::<M>(name, (epochs, 1.0), args)
 }
 
@@ -81,7 +84,10 @@ pub fn train_with<M: Model<f32>>(
     name: &str,
     (epochs, lr_decay): (usize, f64),
     args: &MnistArgs,
-) -> Result<Report, Box<dyn Error>> {
+) -> Result<Report, Box<dyn Error>>
+where
+    SparseCategoricalCrossentropy: FitsOutput<M::Output>,
+{
     let data_dir = args.data.clone().unwrap_or_else(|| cli::data_dir("mnist"));
     let out = args.out.clone().unwrap_or_else(|| cli::default_out(name));
     let loaded = Instant::now();

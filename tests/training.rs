@@ -225,27 +225,71 @@ fn bad_data_gives_typed_errors() {
     assert!(
         matches!(
             err,
-            Error::LengthMismatch {
-                x_samples: 2,
-                y_samples: 3
+            Error::SampleCount {
+                x: "training x",
+                y: "training y",
+                samples: 3,
+                input_size: 4,
+                found: 8,
             }
         ),
         "{err}"
     );
+    assert!(err.to_string().contains("training x has 8 values"), "{err}");
+    // The targets say how many samples there are: a short x is x's fault, named as such.
     let err = trainer
         .fit(&x[..7], &[0, 1], Fit::default().quiet())
         .unwrap_err();
     assert!(
         matches!(
             err,
-            Error::RaggedInput {
-                len: 7,
-                input_size: 4
+            Error::SampleCount {
+                x: "training x",
+                samples: 2,
+                found: 7,
+                ..
             }
         ),
         "{err}"
     );
-    let err = trainer.fit(&[], &[], Fit::default().quiet()).unwrap_err();
+    let err = trainer
+        .fit(
+            &x,
+            &[0, 1],
+            Fit::default()
+                .quiet()
+                .validation_data(&x[..4], &[0u32, 1][..]),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::SampleCount {
+                x: "validation x",
+                y: "validation y",
+                samples: 2,
+                found: 4,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = trainer.evaluate(&x, &[0u32][..]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::SampleCount {
+                x: "evaluation x",
+                samples: 1,
+                found: 8,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = trainer
+        .fit(&[0.0f32; 0][..], &[0u32; 0][..], Fit::default().quiet())
+        .unwrap_err();
     assert!(matches!(err, Error::Empty { .. }), "{err}");
     let err = trainer
         .fit(&x, &[0, 3], Fit::default().quiet())
@@ -396,4 +440,46 @@ fn gradient_clipping_bounds_each_step() {
         moved <= 0.01 * 1.0001 && moved > 0.009,
         "one SGD step of lr 1 moved the parameters by {moved}"
     );
+}
+
+#[test]
+fn ragged_targets_are_named() {
+    // IrisNet with one-hot targets: 3 per sample, and 7 is not a whole number of samples.
+    let mut trainer = IrisNet::new(0).compile(Adam::default(), MeanSquaredError);
+    let err = trainer
+        .fit(&[0.0f32; 8], &[0.0f32; 7], Fit::default().quiet())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::RaggedTargets {
+                what: "training y",
+                len: 7,
+                per_sample: 3
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn samples_as_arrays_train_like_flat_slices() {
+    // The same data as `[[f32; 2]]` / `[[f32; 1]]` and flat: the same weights, bit for bit.
+    let x = [[0.0f32, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+    let y = [[0.0f32], [1.0], [1.0], [0.0]];
+    let options = || Fit::epochs(20).batch_size(2).seed(3).quiet();
+    let mut typed = Xor::new(1).compile(Adam::new(0.05), BinaryCrossentropy::default());
+    typed.fit(&x, &y, options()).unwrap();
+    let mut flat = Xor::new(1).compile(Adam::new(0.05), BinaryCrossentropy::default());
+    flat.fit(x.as_flattened(), y.as_flattened(), options())
+        .unwrap();
+    assert_eq!(typed.model().params(), flat.model().params());
+    let typed_eval = typed.evaluate(&x, &y).unwrap();
+    let flat_eval = flat.evaluate(x.as_flattened(), y.as_flattened()).unwrap();
+    assert_eq!(typed_eval.loss, flat_eval.loss);
+    assert_eq!(
+        typed.predict(&x).unwrap(),
+        flat.predict(x.as_flattened()).unwrap()
+    );
+    assert_eq!(typed.predict(&x.to_vec()).unwrap().len(), 4);
 }

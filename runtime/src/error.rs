@@ -6,20 +6,38 @@ use crate::losses::TargetError;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The inputs are not a whole number of samples.
-    #[error("x has {len} values, which is not a whole number of samples of {input_size} values (the model's input size)")]
+    #[error("{what} has {len} values, which is not a whole number of samples of {input_size} values (the model's input size)")]
     RaggedInput {
+        /// The argument: `"x"` of `predict`.
+        what: &'static str,
         /// Values in `x`.
         len: usize,
         /// Values per sample: the model's `INPUT_SIZE`.
         input_size: usize,
     },
-    /// x and y describe different numbers of samples.
-    #[error("x has {x_samples} samples but y has targets for {y_samples}; they must match")]
-    LengthMismatch {
-        /// Samples in `x`.
-        x_samples: usize,
-        /// Samples whose targets `y` holds (its length over the targets per sample).
-        y_samples: usize,
+    /// The targets are not a whole number of samples' targets.
+    #[error("{what} has {len} values, which is not a whole number of samples of {per_sample} targets (the loss's targets per sample)")]
+    RaggedTargets {
+        /// The argument: `"training y"`, `"validation y"` or `"evaluation y"`.
+        what: &'static str,
+        /// Values in `y`.
+        len: usize,
+        /// Targets per sample: the model's `OUTPUT_SIZE`, or 1 class label.
+        per_sample: usize,
+    },
+    /// `x` does not hold the samples `y` has targets for.
+    #[error("{x} has {found} values, but {y} has targets for {samples} samples, which take {samples} × {input_size} values (the model's input size is {input_size}): the two must describe the same samples")]
+    SampleCount {
+        /// The inputs: `"training x"`, `"validation x"` or `"evaluation x"`.
+        x: &'static str,
+        /// The targets: `"training y"`, ...
+        y: &'static str,
+        /// Samples whose targets `y` holds.
+        samples: usize,
+        /// Values per sample: the model's `INPUT_SIZE`.
+        input_size: usize,
+        /// Values in `x`.
+        found: usize,
     },
     /// There is nothing to train or evaluate on.
     #[error("{what} is empty: there are no samples to work on")]

@@ -86,8 +86,8 @@ pub mod __private;
 pub use error::{Error, Result};
 pub use kiln_macros::model;
 pub use model::{
-    GradAt, Input, LayerInfo, LossViews, Mode, Model, OutputActivation, ParamInfo, TorchMap,
-    TorchTensor, Workspace,
+    output, AnyWidth, GradAt, Input, InputWidth, LayerInfo, LossViews, Mode, Model,
+    OutputActivation, OutputWidth, ParamInfo, TorchMap, TorchTensor, Workspace,
 };
 pub use nalgebra;
 pub use nalgebra::{SMatrix, SMatrixView, SVector};

@@ -47,6 +47,8 @@ pub enum Mode {
 pub trait Model<T: Scalar>: Sized {
     /// The buffers of batched passes.
     type Workspace: Workspace<T>;
+    /// What the output is ([`output`]): which losses can train the model.
+    type Output: output::Kind;
     /// The model's type name.
     const NAME: &'static str;
     /// Shape of one input sample (`[784]`, `[28, 28, 1]`, `[timesteps, features]`).
@@ -257,3 +259,81 @@ impl<T: Scalar, const N: usize> Input<T, N> for nalgebra::SVector<T, N> {
         &self.data.0[0]
     }
 }
+
+/// What a model's output is, as a type: the [`Model::Output`] of every generated model, so that a
+/// loss that cannot train it (categorical cross-entropy on one output, a sparse loss on a
+/// sequence) is a type error at `.compile(...)` (see `kiln::losses::FitsOutput`).
+pub mod output {
+    /// A single output value (`Dense(1)`), one per sample.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct OneValue;
+
+    /// A vector of `N ≥ 2` values per sample (`Dense(N)`, a pooled image, an LSTM's last
+    /// state) that is not a softmax: logits, sigmoid scores, regression targets.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct Vector<const N: usize>;
+
+    /// A softmax over `N ≥ 2` classes per sample (`Dense(N, activation = softmax)`): one
+    /// distribution, for the categorical losses (and element-wise regression losses), not for
+    /// binary cross-entropy, which would treat the classes as independent labels.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct Classes<const N: usize>;
+
+    /// A sequence output: `STEPS` time steps of `N` values each (`return_sequences = true` or a
+    /// per-step `Dense` last).
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct Sequence<const STEPS: usize, const N: usize>;
+
+    /// An output every loss accepts: that of the stand-in a `model!` with an error emits, so
+    /// that the model's own error is the only one.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct AnyOutput;
+
+    /// One of the output kinds above: what every [`Model::Output`](crate::Model::Output) is.
+    pub trait Kind: private::Sealed {}
+
+    mod private {
+        pub trait Sealed {}
+    }
+
+    macro_rules! kinds {
+        ($($kind:ty $(, <$($p:ident),*>)?;)*) => {$(
+            impl$(<$(const $p: usize),*>)? private::Sealed for $kind {}
+            impl$(<$(const $p: usize),*>)? Kind for $kind {}
+        )*};
+    }
+    kinds! {
+        OneValue;
+        Vector<N>, <N>;
+        Classes<N>, <N>;
+        Sequence<S, N>, <S, N>;
+        AnyOutput;
+    }
+}
+
+/// `Self` takes samples of `N` values: implemented by the `model!` for its `INPUT_SIZE` alone,
+/// so that a batch of arrays of another width (`&[[f32; 783]]` for a 784-input model) is a type
+/// error where it is passed.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not take samples of {N} values",
+    label = "samples of {N} values, which is not this model's input size",
+    note = "a model's sample width is fixed by its `Input(...)` (`INPUT_SIZE` values); pass arrays of that many values, or one flat slice of them all"
+)]
+pub trait InputWidth<const N: usize> {}
+
+/// `Self` gives outputs of `N` values: implemented by the `model!` for its `OUTPUT_SIZE` alone,
+/// so that targets as arrays of another width are a type error.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not give outputs of {N} values, so targets of {N} values cannot train it",
+    label = "targets of {N} values, which is not this model's output size",
+    note = "a model's output width is its last layer's (`OUTPUT_SIZE` values); pass target arrays of that many values (class labels as one flat `&[u32]`)"
+)]
+pub trait OutputWidth<const N: usize> {}
+
+/// Any width: for data whose model is not known where it is given (`Fit::validation_data`),
+/// checked when it meets the model.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AnyWidth;
+
+impl<const N: usize> InputWidth<N> for AnyWidth {}
+impl<const N: usize> OutputWidth<N> for AnyWidth {}

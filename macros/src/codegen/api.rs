@@ -3,6 +3,7 @@
 
 use super::passes::{output_steps, Passes};
 use super::{params, summary, workspace};
+use crate::activation::Activation;
 use crate::ir::Model;
 use crate::names;
 use proc_macro2::TokenStream;
@@ -213,9 +214,11 @@ pub fn model_impl(model: &Model, passes: &Passes, new_workspace: &TokenStream) -
     let (forward, backward) = (&passes.forward, &passes.backward);
     let update_statistics = &passes.update_statistics;
     let output_activation = &passes.output_activation;
+    let output_kind = output_kind(model);
     quote! {
         impl<T: ::kiln::Scalar> ::kiln::Model<T> for #name<T> {
             type Workspace = #ws<T>;
+            type Output = #output_kind;
             const NAME: &'static str = #name_str;
             const INPUT_SHAPE: &'static [usize] = &[#(#input_shape),*];
             const INPUT_SIZE: usize = #input_size;
@@ -263,6 +266,26 @@ pub fn model_impl(model: &Model, passes: &Passes, new_workspace: &TokenStream) -
                 let _ = (ws, n, &params);
                 #(#update_statistics)*
             }
+        }
+
+        impl<T: ::kiln::Scalar> ::kiln::InputWidth<#input_size> for #name<T> {}
+        impl<T: ::kiln::Scalar> ::kiln::OutputWidth<#output_size> for #name<T> {}
+    }
+}
+
+/// The model's `kiln::output` kind, which decides the losses that can train it: one value, a
+/// softmax distribution over classes, another vector, or a sequence.
+fn output_kind(model: &Model) -> TokenStream {
+    let output = model.output();
+    let last = &model.layers[model.layers.len() - 1].spec;
+    let softmax = matches!(last.output_activation(), Some(Activation::Softmax));
+    match (output_steps(model), output.size()) {
+        (1, 1) => quote!(::kiln::output::OneValue),
+        (1, n) if softmax => quote!(::kiln::output::Classes<#n>),
+        (1, n) => quote!(::kiln::output::Vector<#n>),
+        (steps, _) => {
+            let n = output.last_axis();
+            quote!(::kiln::output::Sequence<#steps, #n>)
         }
     }
 }

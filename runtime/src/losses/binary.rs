@@ -2,6 +2,8 @@
 
 use super::*;
 
+fits_independent_outputs!(BinaryCrossentropy);
+
 /// Binary cross-entropy, element-wise and averaged over all `N = outputs·n` elements
 /// (multi-label models may have several outputs):
 /// `L = −(1/N)·Σ [y ln p + (1−y) ln(1−p)]`.

@@ -2,6 +2,9 @@
 
 use super::*;
 
+fits_class_scores!(CategoricalCrossentropy);
+fits_class_scores!(SparseCategoricalCrossentropy);
+
 /// Categorical cross-entropy with dense (one-hot or probability) targets: summed over the
 /// classes of a sample, averaged over the `B = n` samples: `L = −(1/B)·Σ_j Σ_c y_jc ln p_jc`.
 ///
@@ -83,8 +86,6 @@ impl CategoricalCrossentropy {
 
 impl<T: Scalar> Loss<T> for CategoricalCrossentropy {
     type Target = T;
-    const MIN_OUTPUTS: usize = 2;
-
     fn name(&self) -> &'static str {
         "categorical_crossentropy"
     }
@@ -206,8 +207,6 @@ impl SparseCategoricalCrossentropy {
 
 impl<T: Scalar> Loss<T> for SparseCategoricalCrossentropy {
     type Target = u32;
-    const MIN_OUTPUTS: usize = 2;
-
     fn name(&self) -> &'static str {
         "sparse_categorical_crossentropy"
     }

@@ -98,13 +98,55 @@ pub enum TargetError {
     },
 }
 
+/// `Self` can train a model whose output is `K` (a [`crate::output`] kind): the bound of
+/// [`Compile::compile`](crate::Compile::compile), so that a loss that cannot fit a model's
+/// output is a type error at the call, visible to `cargo check`. Regression losses fit every
+/// output; binary cross-entropy every output but a softmax; the categorical ones a vector of
+/// class scores only. A loss of your own implements it for the outputs it can train (and for
+/// [`output::AnyOutput`](crate::output::AnyOutput), the output of a model that failed to compile).
+#[diagnostic::on_unimplemented(
+    message = "the loss `{Self}` cannot train a model whose output is `{K}`",
+    label = "this loss does not fit the model's output",
+    note = "categorical cross-entropy (sparse or one-hot) needs one vector of at least two class scores per sample (`Dense(classes, activation = softmax)`, or linear logits with `from_logits`); binary cross-entropy needs independent outputs (`sigmoid`), not a softmax; a sequence output trains with element-wise losses, or end the model in a recurrent layer that returns its last state"
+)]
+pub trait FitsOutput<K> {}
+
+/// `FitsOutput` for every output kind, also for a model generic code knows only as `M:
+/// Model<T>` (whose `M::Output` is some [`output::Kind`](crate::output::Kind)): element-wise
+/// regression losses.
+macro_rules! fits_every_output {
+    ($ty:ty) => {
+        impl<K: $crate::output::Kind> $crate::losses::FitsOutput<K> for $ty {}
+    };
+}
+
+/// `FitsOutput` for every output but a softmax: element-wise losses over independent outputs.
+macro_rules! fits_independent_outputs {
+    ($ty:ty) => {
+        impl $crate::losses::FitsOutput<$crate::output::OneValue> for $ty {}
+        impl<const N: usize> $crate::losses::FitsOutput<$crate::output::Vector<N>> for $ty {}
+        impl<const S: usize, const N: usize>
+            $crate::losses::FitsOutput<$crate::output::Sequence<S, N>> for $ty
+        {
+        }
+        impl $crate::losses::FitsOutput<$crate::output::AnyOutput> for $ty {}
+    };
+}
+
+/// `FitsOutput` for class-score vectors only: categorical losses.
+macro_rules! fits_class_scores {
+    ($ty:ty) => {
+        impl<const N: usize> $crate::losses::FitsOutput<$crate::output::Vector<N>> for $ty {}
+        impl<const N: usize> $crate::losses::FitsOutput<$crate::output::Classes<N>> for $ty {}
+        impl $crate::losses::FitsOutput<$crate::output::AnyOutput> for $ty {}
+    };
+}
+use {fits_class_scores, fits_every_output, fits_independent_outputs};
+
 /// A training loss: `L(output, target)`, reduced to a mean over the batch.
 pub trait Loss<T: Scalar> {
     /// Per-element target type: `u32` class index (sparse CE) or `T`.
     type Target: Copy + Send + Sync + 'static;
-
-    /// Smallest output width the loss accepts (2 for (sparse) categorical CE, else 1).
-    const MIN_OUTPUTS: usize = 1;
 
     /// Keras name, e.g. `"sparse_categorical_crossentropy"`.
     fn name(&self) -> &'static str;

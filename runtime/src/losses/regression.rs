@@ -2,6 +2,10 @@
 
 use super::*;
 
+fits_every_output!(MeanSquaredError);
+fits_every_output!(MeanAbsoluteError);
+fits_every_output!(Huber);
+
 /// Mean squared error: `L = (1/N)·Σ (o − y)²`, `∂L/∂o = 2(o − y)/N`, `N = outputs·n`.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct MeanSquaredError;

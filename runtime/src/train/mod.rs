@@ -5,6 +5,7 @@
 //! (which is also the column-major batch layout the model computes on), and `y` holds the loss's
 //! targets per sample (one `u32` class label, or `OUTPUT_SIZE` values).
 
+mod batch;
 mod callbacks;
 pub mod checkpoint;
 mod history;
@@ -12,6 +13,7 @@ mod model_checkpoint;
 mod progress;
 
 pub use crate::io::CheckpointError;
+pub use batch::{Samples, Targets};
 pub use callbacks::{Callback, Control, EarlyStopping, Goal, TrainerView};
 pub use history::{EpochLogs, History};
 pub use model_checkpoint::ModelCheckpoint;
@@ -19,10 +21,10 @@ pub use progress::Verbosity;
 
 use crate::error::{Error, Result};
 use crate::io::WeightsError;
-use crate::losses::Loss;
+use crate::losses::{FitsOutput, Loss};
 use crate::metrics::Metric;
 use crate::optim::{clip_grad_norm, Optimizer, Schedule};
-use crate::{Mode, Model, Rng, Scalar, Workspace};
+use crate::{AnyWidth, Mode, Model, Rng, Scalar, Workspace};
 use progress::EpochProgress;
 use std::path::Path;
 use std::time::Instant;
@@ -78,8 +80,13 @@ impl Position {
 /// `model.compile(optimizer, loss)`, for every generated model.
 pub trait Compile<T: Scalar>: Model<T> {
     /// Pairs the model with an optimizer and a loss. A loss that cannot fit the model's output
-    /// (e.g. categorical cross-entropy on a single output) fails to compile.
-    fn compile<O: Optimizer<T>, L: Loss<T>>(self, optimizer: O, loss: L) -> Trainer<T, Self, O, L> {
+    /// (categorical cross-entropy on a single output or on a sequence) fails to compile, at
+    /// this call ([`FitsOutput`]).
+    fn compile<O, L>(self, optimizer: O, loss: L) -> Trainer<T, Self, O, L>
+    where
+        O: Optimizer<T>,
+        L: Loss<T> + FitsOutput<Self::Output>,
+    {
         Trainer::new(self, optimizer, loss)
     }
 }
@@ -154,11 +161,16 @@ impl<'a, T, Y> Fit<'a, T, Y> {
         self.seed = Some(seed);
         self
     }
-    /// Data to evaluate after each epoch, `x` and targets `y` laid out like the training data
-    /// (default none; Keras' `validation_data`). As in Keras it overrides `validation_split`:
-    /// nothing is held out of training then.
-    pub fn validation_data(mut self, x: &'a [T], y: &'a [Y]) -> Self {
-        self.validation_data = Some((x, y));
+    /// Data to evaluate after each epoch, `x` and targets `y` given like the training data,
+    /// flat or as arrays (default none; Keras' `validation_data`); their widths are checked
+    /// when `fit` starts. As in Keras it overrides `validation_split`: nothing is held out of
+    /// training then.
+    pub fn validation_data<X, V>(mut self, x: &'a X, y: &'a V) -> Self
+    where
+        X: Samples<T, AnyWidth> + ?Sized,
+        V: Targets<Y, AnyWidth> + ?Sized,
+    {
+        self.validation_data = Some((x.values(), y.values()));
         self
     }
     /// Holds out the last `fraction` of the training samples (taken before shuffling) and
@@ -209,19 +221,10 @@ impl Evaluation {
 
 impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
     /// See [`Compile::compile`].
-    pub fn new(model: M, mut optimizer: O, loss: L) -> Self {
-        const {
-            assert!(
-                M::OUTPUT_SIZE >= L::MIN_OUTPUTS,
-                "this loss needs more outputs than the model has: categorical cross-entropy needs at least 2 (use binary cross-entropy for a single sigmoid output)"
-            )
-        };
-        const {
-            assert!(
-                M::OUTPUT_STEPS == 1 || L::MIN_OUTPUTS < 2,
-                "categorical cross-entropy over a sequence output (one distribution per time step) is not supported: flatten the output or end with a recurrent layer that returns its last state"
-            )
-        };
+    pub fn new(model: M, mut optimizer: O, loss: L) -> Self
+    where
+        L: FitsOutput<M::Output>,
+    {
         optimizer.init(M::TRAINABLE_PARAMS);
         let base_lr = optimizer.learning_rate();
         let ws = model.workspace(0);
@@ -313,22 +316,37 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
         }
     }
 
-    /// Checks `x` and `y` against each other, the model and the loss; returns the sample count.
-    fn check_data(&self, x: &[T], y: &[L::Target], what: &'static str) -> Result<usize> {
-        let n = samples_in::<T, M>(x)?;
-        let per_sample = self.loss.targets_per_sample(M::OUTPUT_SIZE);
-        if y.len() != n * per_sample {
-            return Err(Error::LengthMismatch {
-                x_samples: n,
-                y_samples: y.len() / per_sample.max(1),
+    /// Checks `x` and `y` of `set` against each other first (the targets say how many samples
+    /// there are, and `x` must hold exactly that many), then the targets against the loss;
+    /// returns the sample count.
+    fn check_data(&self, x: &[T], y: &[L::Target], set: Dataset) -> Result<usize> {
+        let per_sample = self.loss.targets_per_sample(M::OUTPUT_SIZE).max(1);
+        if !y.len().is_multiple_of(per_sample) {
+            return Err(Error::RaggedTargets {
+                what: set.y(),
+                len: y.len(),
+                per_sample,
+            });
+        }
+        let n = y.len() / per_sample;
+        if n.checked_mul(M::INPUT_SIZE) != Some(x.len()) {
+            return Err(Error::SampleCount {
+                x: set.x(),
+                y: set.y(),
+                samples: n,
+                input_size: M::INPUT_SIZE,
+                found: x.len(),
             });
         }
         if n == 0 {
-            return Err(Error::Empty { what });
+            return Err(Error::Empty { what: set.name() });
         }
         self.loss
             .check_targets_for(M::OUTPUT_SIZE, n, y)
-            .map_err(|source| Error::Target { what, source })?;
+            .map_err(|source| Error::Target {
+                what: set.name(),
+                source,
+            })?;
         Ok(n)
     }
 
@@ -452,12 +470,17 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
     /// [`Fit::shuffle`]), trains on consecutive batches of it, validates, then runs the callbacks,
     /// which may stop training or fail (a failing callback, e.g. a checkpoint that cannot be
     /// written, ends `fit` with its error). Allocates nothing per batch.
-    pub fn fit(
-        &mut self,
-        x: &[T],
-        y: &[L::Target],
-        mut options: Fit<'_, T, L::Target>,
-    ) -> Result<History> {
+    ///
+    /// `x` and `y` are flat slices (`INPUT_SIZE` values per sample; the loss's targets per
+    /// sample) or slices of per-sample arrays, `&[[T; INPUT_SIZE]]` and `&[[T; OUTPUT_SIZE]]`,
+    /// whose widths the compiler checks. Either way the sample counts of `x` and `y` are
+    /// checked against each other first, and an error names the argument at fault.
+    pub fn fit<X, Y>(&mut self, x: &X, y: &Y, mut options: Fit<'_, T, L::Target>) -> Result<History>
+    where
+        X: Samples<T, M> + ?Sized,
+        Y: Targets<L::Target, M> + ?Sized,
+    {
+        let (x, y) = (x.values(), y.values());
         if options.batch_size == 0 {
             return Err(Error::InvalidOption("batch_size must be at least 1".into()));
         }
@@ -468,7 +491,7 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
             )));
         }
         self.check_hyper_parameters()?;
-        let total = self.check_data(x, y, "training")?;
+        let total = self.check_data(x, y, Dataset::Training)?;
         let per_sample = self.loss.targets_per_sample(M::OUTPUT_SIZE);
         // Keras holds out the *last* samples, before any shuffling; `validation_data` overrides
         // the split (every sample trains), as in Keras.
@@ -482,7 +505,7 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
         let (y, y_val) = y.split_at(n * per_sample);
         let validation = match options.validation_data {
             Some((xv, yv)) => {
-                self.check_data(xv, yv, "validation")?;
+                self.check_data(xv, yv, Dataset::Validation)?;
                 Some((xv, yv))
             }
             None if held_out > 0 => Some((x_val, y_val)),
@@ -612,9 +635,15 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
         Ok(loss_sum)
     }
 
-    /// Loss and metrics over a dataset, in inference mode, in batches of the workspace size.
-    pub fn evaluate(&mut self, x: &[T], y: &[L::Target]) -> Result<Evaluation> {
-        self.check_data(x, y, "evaluation")?;
+    /// Loss and metrics over a dataset, in inference mode, in batches of the workspace size;
+    /// `x` and `y` as for [`fit`](Trainer::fit).
+    pub fn evaluate<X, Y>(&mut self, x: &X, y: &Y) -> Result<Evaluation>
+    where
+        X: Samples<T, M> + ?Sized,
+        Y: Targets<L::Target, M> + ?Sized,
+    {
+        let (x, y) = (x.values(), y.values());
+        self.check_data(x, y, Dataset::Evaluation)?;
         let batch = self.ws.capacity().max(32);
         self.evaluate_with(x, y, batch)
     }
@@ -657,12 +686,13 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
         })
     }
 
-    /// The model's outputs for every sample of `x`, `OUTPUT_SIZE` values per sample.
-    pub fn predict(&mut self, x: &[T]) -> Result<Vec<T>> {
+    /// The model's outputs for every sample of `x` (flat, or `&[[T; INPUT_SIZE]]`, as for
+    /// [`fit`](Trainer::fit)), `OUTPUT_SIZE` values per sample.
+    pub fn predict<X: Samples<T, M> + ?Sized>(&mut self, x: &X) -> Result<Vec<T>> {
         if self.ws.capacity() == 0 {
             self.reserve(32);
         }
-        predict(&self.model, &mut self.ws, x)
+        predict(&self.model, &mut self.ws, x.values())
     }
 }
 
@@ -751,11 +781,46 @@ impl Fault {
 fn samples_in<T: Scalar, M: Model<T>>(x: &[T]) -> Result<usize> {
     if !x.len().is_multiple_of(M::INPUT_SIZE) {
         return Err(Error::RaggedInput {
+            what: "x",
             len: x.len(),
             input_size: M::INPUT_SIZE,
         });
     }
     Ok(x.len() / M::INPUT_SIZE)
+}
+
+/// The data sets `fit` and `evaluate` check, for errors that name the argument at fault.
+#[derive(Clone, Copy)]
+enum Dataset {
+    Training,
+    Validation,
+    Evaluation,
+}
+
+impl Dataset {
+    fn name(self) -> &'static str {
+        match self {
+            Dataset::Training => "training",
+            Dataset::Validation => "validation",
+            Dataset::Evaluation => "evaluation",
+        }
+    }
+
+    fn x(self) -> &'static str {
+        match self {
+            Dataset::Training => "training x",
+            Dataset::Validation => "validation x",
+            Dataset::Evaluation => "evaluation x",
+        }
+    }
+
+    fn y(self) -> &'static str {
+        match self {
+            Dataset::Training => "training y",
+            Dataset::Validation => "validation y",
+            Dataset::Evaluation => "evaluation y",
+        }
+    }
 }
 
 /// `loss: 0.2931 - accuracy: 0.9147` for the progress bar.

@@ -1,4 +1,5 @@
-// Categorical cross-entropy over a single output is meaningless.
+// Categorical cross-entropy over a single output is meaningless: one error at `.compile`, seen
+// by `cargo check` too.
 use kiln::losses::SparseCategoricalCrossentropy;
 use kiln::optim::Adam;
 use kiln::Compile;
