@@ -1,4 +1,4 @@
-//! Criterion benchmarks of the `shared/WORKLOADS.md` workloads (one thread):
+//! Criterion benchmarks of the `shared/WORKLOADS.md` workloads (one thread; W2 and W3 also two):
 //! `cargo bench -p kiln-benches`. Throughput is reported in samples.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -8,7 +8,11 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("workloads");
     for mut workload in workloads(&[]) {
         group.throughput(Throughput::Elements(workload.samples as u64));
-        group.bench_function(workload.id, |b| b.iter(&mut workload.step));
+        let name = match workload.threads {
+            1 => workload.id.to_string(),
+            threads => format!("{} ({threads} threads)", workload.id),
+        };
+        group.bench_function(name, |b| b.iter(&mut workload.step));
     }
     group.finish();
 }

@@ -26,11 +26,12 @@ fn main() {
     for mut workload in workloads(&only) {
         let ns = median_ns_per_sample(&mut workload.step, workload.samples);
         println!(
-            "RESULT {{\"system\":\"kiln-{}\",\"workload\":\"{}\",\"metric\":\"{}\",\"value\":{:.1},\"threads\":1,\"note\":\"{}; kernels {:?}\"}}",
+            "RESULT {{\"system\":\"kiln-{}\",\"workload\":\"{}\",\"metric\":\"{}\",\"value\":{:.1},\"threads\":{},\"note\":\"{}; kernels {:?}\"}}",
             env!("CARGO_PKG_VERSION"),
             workload.id,
             workload.metric.name(),
             workload.metric.value(ns),
+            workload.threads,
             workload.note,
             kernels::isa()
         );

@@ -90,6 +90,8 @@ pub struct Workload {
     pub metric: Metric,
     pub samples: usize,
     pub note: &'static str,
+    /// Threads the step runs on (a trainer's [`kiln::Trainer::threads`]; 1 for inference).
+    pub threads: usize,
     pub step: Box<dyn FnMut()>,
 }
 
@@ -113,6 +115,7 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             metric: Metric::NsPerSample,
             samples: 1,
             note: "predict, batch 1",
+            threads: 1,
             step: Box::new(move || {
                 black_box(model.predict(black_box(&x)));
             }),
@@ -127,15 +130,18 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             metric: Metric::NsPerSample,
             samples: 1024,
             note: "forward, batch 1024",
+            threads: 1,
             step: Box::new(move || {
                 model.forward(&mut ws, black_box(&x), 1024, Mode::Infer);
                 black_box(&ws);
             }),
         });
     }
-    if wanted("W2") {
-        let mut trainer =
-            W2Net::new(1).compile(Adam::new(1e-3), SparseCategoricalCrossentropy::default());
+    // W2 and W3 on one thread and on two (issue 26: the same bits, in less time).
+    for threads in [1, 2].into_iter().filter(|_| wanted("W2")) {
+        let mut trainer = W2Net::new(1)
+            .compile(Adam::new(1e-3), SparseCategoricalCrossentropy::default())
+            .threads(threads);
         let x = random(784 * 32, 4);
         let y: Vec<u32> = (0..32).map(|i| i % 10).collect();
         trainer
@@ -146,14 +152,16 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             metric: Metric::SamplesPerSecond,
             samples: 32,
             note: "train_step (forward, backward, Adam), batch 32",
+            threads,
             step: Box::new(move || {
                 black_box(trainer.train_step(black_box(&x), &y, 32).unwrap());
             }),
         });
     }
-    if wanted("W3") {
-        let mut trainer =
-            W3Net::new(1).compile(Adam::new(1e-3), SparseCategoricalCrossentropy::default());
+    for threads in [1, 2].into_iter().filter(|_| wanted("W3")) {
+        let mut trainer = W3Net::new(1)
+            .compile(Adam::new(1e-3), SparseCategoricalCrossentropy::default())
+            .threads(threads);
         let x = random(32 * 32 * 3 * 32, 6);
         let y: Vec<u32> = (0..32).map(|i| i % 10).collect();
         trainer
@@ -164,13 +172,16 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             metric: Metric::SamplesPerSecond,
             samples: 32,
             note: "train_step (forward, backward, Adam), batch 32",
+            threads,
             step: Box::new(move || {
                 black_box(trainer.train_step(black_box(&x), &y, 32).unwrap());
             }),
         });
     }
     if wanted("W4") {
-        let mut trainer = W4Net::new(1).compile(Adam::new(1e-3), MeanSquaredError);
+        let mut trainer = W4Net::new(1)
+            .compile(Adam::new(1e-3), MeanSquaredError)
+            .threads(1);
         let x = random(10 * 32, 7);
         let y = random(32, 8);
         trainer
@@ -181,6 +192,7 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             metric: Metric::SamplesPerSecond,
             samples: 32,
             note: "train_step (forward, backward through time, Adam), batch 32",
+            threads: 1,
             step: Box::new(move || {
                 black_box(trainer.train_step(black_box(&x), &y, 32).unwrap());
             }),
@@ -194,6 +206,7 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             metric: Metric::NsPerSample,
             samples: 1,
             note: "predict one sequence of 10 steps, batch 1",
+            threads: 1,
             step: Box::new(move || {
                 black_box(model.predict(black_box(&x)));
             }),
@@ -208,6 +221,7 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             metric: Metric::NsPerSample,
             samples: 1,
             note: "step: one time step of a stream through the kept LSTM states",
+            threads: 1,
             step: Box::new(move || {
                 black_box(model.step(&mut state, black_box(&x)));
             }),
@@ -225,6 +239,7 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             metric: Metric::NsPerSample,
             samples: STREAM,
             note: "step per audio sample through 9 causal Conv1D (16 filters, k 3, dilations 1..256) and Dense 1, 48,000-sample pass",
+            threads: 1,
             step: Box::new(move || {
                 for (sample, out) in x.iter().zip(y.iter_mut()) {
                     *out = model.step(&mut *state, &[*sample])[0];
@@ -241,6 +256,7 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             metric: Metric::NsPerSample,
             samples: 1,
             note: "predict, batch 1",
+            threads: 1,
             step: Box::new(move || {
                 black_box(model.predict(black_box(&x)));
             }),

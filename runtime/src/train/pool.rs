@@ -11,42 +11,59 @@
 //! allocates nothing (a mutex, two condition variables and a counter).
 
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 
 /// A job: called once by each worker with its index, `0..threads`.
 type Job<'a> = dyn Fn(usize) + Sync + 'a;
 
-/// A job whose borrow [`Pool::run`] keeps alive until every worker has finished with it.
-#[derive(Clone, Copy)]
-struct JobRef(*const Job<'static>);
+/// Spins on the job counter before parking: a training step's serial part (the gradient sum,
+/// the optimizer) is short, and waking a parked thread costs more than the spin.
+const SPINS: u32 = 1 << 12;
 
-// SAFETY: the pointee is `Sync`, and `run` does not return (so the borrow does not end) before
-// every worker has stopped using it.
-unsafe impl Send for JobRef {}
-
-struct State {
-    /// Incremented for each job: a worker runs a job once, when it sees a new generation.
-    generation: u64,
-    job: Option<JobRef>,
-    /// Workers (other than the caller) still running the current job.
-    pending: usize,
-    /// A worker's job panicked.
-    panicked: bool,
-    exit: bool,
-}
-
+/// What the caller and the workers share. The job is published as a thin pointer to the
+/// caller's `&Job`, valid while `pending > 0` (see [`Pool::run`]).
 struct Shared {
-    state: Mutex<State>,
+    /// Incremented for each job: a worker runs a job once, when it sees a new generation.
+    generation: AtomicU64,
+    job: AtomicPtr<&'static Job<'static>>,
+    /// Workers (other than the caller) still running the current job.
+    pending: AtomicUsize,
+    /// A worker's job panicked.
+    panicked: AtomicBool,
+    exit: AtomicBool,
+    /// Parking: the workers wait on `start` for a new generation, the caller on `done`.
+    lock: Mutex<()>,
     start: Condvar,
     done: Condvar,
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // Jobs run outside the lock and their panics are caught, so poisoning cannot leave the
-        // state half-written.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, ()> {
+        // Nothing runs under the lock that could panic.
+        self.lock.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits until `ready()`: spins a while, then parks on `condvar` (whose notifier takes the
+    /// lock after making `ready()` true, so no wake-up is lost).
+    fn wait(&self, condvar: &Condvar, ready: impl Fn() -> bool) {
+        for _ in 0..SPINS {
+            if ready() {
+                return;
+            }
+            std::hint::spin_loop();
+        }
+        let mut guard = self.lock();
+        while !ready() {
+            guard = condvar.wait(guard).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// Wakes the threads parked on `condvar`.
+    fn wake(&self, condvar: &Condvar) {
+        drop(self.lock());
+        condvar.notify_all();
     }
 }
 
@@ -60,13 +77,12 @@ impl Pool {
     /// A pool of `threads` (at least 1): spawns `threads − 1` workers.
     pub(crate) fn new(threads: usize) -> Self {
         let shared = Arc::new(Shared {
-            state: Mutex::new(State {
-                generation: 0,
-                job: None,
-                pending: 0,
-                panicked: false,
-                exit: false,
-            }),
+            generation: AtomicU64::new(0),
+            job: AtomicPtr::new(std::ptr::null_mut()),
+            pending: AtomicUsize::new(0),
+            panicked: AtomicBool::new(false),
+            exit: AtomicBool::new(false),
+            lock: Mutex::new(()),
             start: Condvar::new(),
             done: Condvar::new(),
         });
@@ -95,40 +111,35 @@ impl Pool {
             job(0);
             return;
         }
-        // SAFETY: only the lifetime is erased; the workers drop the pointer before `pending`
-        // reaches 0, and this function waits for that, panics included.
-        let erased: *const Job<'static> = unsafe { std::mem::transmute(job as *const Job<'_>) };
-        {
-            let mut state = self.shared.lock();
-            state.generation = state.generation.wrapping_add(1);
-            state.job = Some(JobRef(erased));
-            state.pending = self.workers.len();
-            state.panicked = false;
-        }
-        self.shared.start.notify_all();
+        let shared = &*self.shared;
+        // SAFETY: only the lifetime is erased. The pointer (to `job_ref`, on this stack) is
+        // read by workers only between the generation's increment and their decrement of
+        // `pending`, and this function waits for `pending` to reach 0, panics included.
+        let job_ref: &Job<'static> = unsafe { std::mem::transmute(job) };
+        shared
+            .job
+            .store((&job_ref as *const &Job).cast_mut(), Ordering::Relaxed);
+        shared.panicked.store(false, Ordering::Relaxed);
+        shared.pending.store(self.workers.len(), Ordering::Relaxed);
+        shared.generation.fetch_add(1, Ordering::Release);
+        shared.wake(&shared.start);
         let own = panic::catch_unwind(AssertUnwindSafe(|| job(0)));
-        let mut state = self.shared.lock();
-        while state.pending > 0 {
-            state = self
-                .shared
-                .done
-                .wait(state)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-        state.job = None;
-        let panicked = state.panicked;
-        drop(state);
+        shared.wait(&shared.done, || shared.pending.load(Ordering::Acquire) == 0);
+        shared.job.store(std::ptr::null_mut(), Ordering::Relaxed);
         if let Err(payload) = own {
             panic::resume_unwind(payload);
         }
-        assert!(!panicked, "a kiln worker thread panicked");
+        assert!(
+            !shared.panicked.load(Ordering::Relaxed),
+            "a kiln worker thread panicked"
+        );
     }
 }
 
 impl Drop for Pool {
     fn drop(&mut self) {
-        self.shared.lock().exit = true;
-        self.shared.start.notify_all();
+        self.shared.exit.store(true, Ordering::Release);
+        self.shared.wake(&self.shared.start);
         for worker in self.workers.drain(..) {
             let _ = worker.join();
         }
@@ -139,32 +150,22 @@ impl Drop for Pool {
 fn work(shared: &Shared, index: usize) {
     let mut seen = 0u64;
     loop {
-        let job = {
-            let mut state = shared.lock();
-            while state.generation == seen && !state.exit {
-                state = shared
-                    .start
-                    .wait(state)
-                    .unwrap_or_else(PoisonError::into_inner);
-            }
-            if state.exit {
-                return;
-            }
-            seen = state.generation;
-            state.job
-        };
-        let ok = match job {
-            // SAFETY: `run` keeps the job alive until `pending` reaches 0 below.
-            Some(JobRef(job)) => {
-                panic::catch_unwind(AssertUnwindSafe(|| unsafe { (*job)(index) })).is_ok()
-            }
-            None => true,
-        };
-        let mut state = shared.lock();
-        state.panicked |= !ok;
-        state.pending -= 1;
-        if state.pending == 0 {
-            shared.done.notify_one();
+        shared.wait(&shared.start, || {
+            shared.generation.load(Ordering::Acquire) != seen || shared.exit.load(Ordering::Acquire)
+        });
+        if shared.exit.load(Ordering::Acquire) {
+            return;
+        }
+        seen = shared.generation.load(Ordering::Acquire);
+        let job = shared.job.load(Ordering::Relaxed);
+        // SAFETY: `run` published `job` before the generation this worker saw, and keeps it
+        // alive until `pending` reaches 0 below.
+        let ok = panic::catch_unwind(AssertUnwindSafe(|| unsafe { (**job)(index) })).is_ok();
+        if !ok {
+            shared.panicked.store(true, Ordering::Relaxed);
+        }
+        if shared.pending.fetch_sub(1, Ordering::AcqRel) == 1 {
+            shared.wake(&shared.done);
         }
     }
 }
