@@ -1,4 +1,4 @@
-//! Criterion benchmarks of the `shared/WORKLOADS.md` workloads (one thread):
+//! Criterion benchmarks of the `shared/WORKLOADS.md` workloads (one thread; W2 and W3 also two):
 //! `cargo bench -p kiln-benches`. Throughput is reported in samples. An iteration of an
 //! audio-streaming workload (W5a–W5g, W6) is one 48,000-sample pass, the state carried from pass
 //! to pass; W5's take 10 samples rather than 100.
@@ -12,7 +12,11 @@ fn bench(c: &mut Criterion) {
         let stream = matches!(workload.protocol, Protocol::Stream { .. });
         group.sample_size(if stream { 10 } else { 100 });
         group.throughput(Throughput::Elements(workload.samples as u64));
-        group.bench_function(workload.id, |b| b.iter(&mut workload.step));
+        let name = match workload.threads {
+            1 => workload.id.to_string(),
+            threads => format!("{} ({threads} threads)", workload.id),
+        };
+        group.bench_function(name, |b| b.iter(&mut workload.step));
     }
     group.finish();
 }

@@ -57,11 +57,12 @@ fn main() {
             }
         };
         println!(
-            "RESULT {{\"system\":\"kiln-{}\",\"workload\":\"{}\",\"metric\":\"{}\",\"value\":{:.1},\"threads\":1,\"note\":\"{}; kernels {:?}\"}}",
+            "RESULT {{\"system\":\"kiln-{}\",\"workload\":\"{}\",\"metric\":\"{}\",\"value\":{:.1},\"threads\":{},\"note\":\"{}; kernels {:?}\"}}",
             env!("CARGO_PKG_VERSION"),
             workload.id,
             workload.metric.name(),
             workload.metric.value(ns),
+            workload.threads,
             note,
             kernels::isa()
         );

@@ -55,6 +55,10 @@ pub struct MnistArgs {
     /// the uninterrupted run would have trained them (same `--batch-size`, `--lr` and `--limit`).
     #[arg(long, value_name = "PATH")]
     pub resume: Option<PathBuf>,
+    /// Threads to train and evaluate on; the result is the same for any number [default: the
+    /// cores available].
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 /// What a run achieved.
@@ -114,6 +118,9 @@ where
         .compile(Adam::new(args.lr), SparseCategoricalCrossentropy::default())
         .metric(Accuracy::default())
         .schedule(ExponentialDecay { gamma });
+    if let Some(threads) = args.threads {
+        trainer.set_threads(threads);
+    }
     let verbosity = if args.quiet {
         Verbosity::Quiet
     } else {

@@ -115,6 +115,8 @@ pub struct Workload {
     pub samples: usize,
     pub note: &'static str,
     pub protocol: Protocol,
+    /// Threads the step runs on (a trainer's [`kiln::Trainer::threads`]; 1 for inference).
+    pub threads: usize,
     pub step: Box<dyn FnMut()>,
 }
 
@@ -189,6 +191,7 @@ fn stream_workload<const F: usize>(
         samples: STREAM,
         note,
         protocol: Protocol::Stream { max_diff },
+        threads: 1,
         step: Box::new(move || {
             pass(&mut y);
             black_box(&mut y);
@@ -233,6 +236,7 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             samples: 1,
             protocol: Protocol::Repeat,
             note: "predict, batch 1",
+            threads: 1,
             step: Box::new(move || {
                 black_box(model.predict(black_box(&x)));
             }),
@@ -248,15 +252,18 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             samples: 1024,
             protocol: Protocol::Repeat,
             note: "forward, batch 1024",
+            threads: 1,
             step: Box::new(move || {
                 model.forward(&mut ws, black_box(&x), 1024, Mode::Infer);
                 black_box(&ws);
             }),
         });
     }
-    if wanted("W2") {
-        let mut trainer =
-            W2Net::new(1).compile(Adam::new(1e-3), SparseCategoricalCrossentropy::default());
+    // W2 and W3 on one thread and on two (issue 26: the same bits, in less time).
+    for threads in [1, 2].into_iter().filter(|_| wanted("W2")) {
+        let mut trainer = W2Net::new(1)
+            .compile(Adam::new(1e-3), SparseCategoricalCrossentropy::default())
+            .threads(threads);
         let x = random(784 * 32, 4);
         let y: Vec<u32> = (0..32).map(|i| i % 10).collect();
         trainer
@@ -268,14 +275,16 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             samples: 32,
             protocol: Protocol::Repeat,
             note: "train_step (forward, backward, Adam), batch 32",
+            threads,
             step: Box::new(move || {
                 black_box(trainer.train_step(black_box(&x), &y, 32).unwrap());
             }),
         });
     }
-    if wanted("W3") {
-        let mut trainer =
-            W3Net::new(1).compile(Adam::new(1e-3), SparseCategoricalCrossentropy::default());
+    for threads in [1, 2].into_iter().filter(|_| wanted("W3")) {
+        let mut trainer = W3Net::new(1)
+            .compile(Adam::new(1e-3), SparseCategoricalCrossentropy::default())
+            .threads(threads);
         let x = random(32 * 32 * 3 * 32, 6);
         let y: Vec<u32> = (0..32).map(|i| i % 10).collect();
         trainer
@@ -287,13 +296,16 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             samples: 32,
             protocol: Protocol::Repeat,
             note: "train_step (forward, backward, Adam), batch 32",
+            threads,
             step: Box::new(move || {
                 black_box(trainer.train_step(black_box(&x), &y, 32).unwrap());
             }),
         });
     }
     if wanted("W4") {
-        let mut trainer = W4Net::new(1).compile(Adam::new(1e-3), MeanSquaredError);
+        let mut trainer = W4Net::new(1)
+            .compile(Adam::new(1e-3), MeanSquaredError)
+            .threads(1);
         let x = random(10 * 32, 7);
         let y = random(32, 8);
         trainer
@@ -305,6 +317,7 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             samples: 32,
             protocol: Protocol::Repeat,
             note: "train_step (forward, backward through time, Adam), batch 32",
+            threads: 1,
             step: Box::new(move || {
                 black_box(trainer.train_step(black_box(&x), &y, 32).unwrap());
             }),
@@ -319,6 +332,7 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             samples: 1,
             protocol: Protocol::Repeat,
             note: "predict one sequence of 10 steps, batch 1",
+            threads: 1,
             step: Box::new(move || {
                 black_box(model.predict(black_box(&x)));
             }),
@@ -334,6 +348,7 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             samples: 1,
             protocol: Protocol::Repeat,
             note: "step: one time step of a stream through the kept LSTM states",
+            threads: 1,
             step: Box::new(move || {
                 black_box(model.step(&mut state, black_box(&x)));
             }),
@@ -404,6 +419,7 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             samples: STREAM,
             protocol: Protocol::Repeat,
             note: "step per audio sample through 9 causal Conv1D (16 filters, k 3, dilations 1..256) and Dense 1, 48,000-sample pass",
+            threads: 1,
             step: Box::new(move || {
                 for (sample, out) in x.iter().zip(y.iter_mut()) {
                     *out = model.step(&mut *state, &[*sample])[0];
@@ -421,6 +437,7 @@ pub fn workloads(only: &[String]) -> Vec<Workload> {
             samples: 1,
             protocol: Protocol::Repeat,
             note: "predict, batch 1",
+            threads: 1,
             step: Box::new(move || {
                 black_box(model.predict(black_box(&x)));
             }),

@@ -17,16 +17,21 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 thread_local! {
     static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
 }
 
+/// Allocations of every thread, for [`allocations_in_process`].
+static PROCESS: AtomicUsize = AtomicUsize::new(0);
+
 fn count() {
     let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+    PROCESS.fetch_add(1, Ordering::Relaxed);
 }
 
-/// The system allocator, counting allocations and reallocations of the calling thread.
+/// The system allocator, counting allocations and reallocations per thread and in all.
 pub struct CountingAllocator;
 
 // SAFETY: every method forwards to `System` unchanged; counting touches only a thread-local.
@@ -61,4 +66,14 @@ pub fn allocations(f: impl FnOnce()) -> usize {
     let before = ALLOCATIONS.with(|c| c.get());
     f();
     ALLOCATIONS.with(|c| c.get()) - before
+}
+
+/// Heap allocations (and reallocations) of every thread of the process while `f` ran: those of
+/// worker threads `f` sets to work too (a trainer on several threads). Anything else running
+/// meanwhile counts as well, so a test measuring it must be alone in its binary. Meaningful
+/// only where [`CountingAllocator`] is the global allocator; elsewhere it returns 0.
+pub fn allocations_in_process(f: impl FnOnce()) -> usize {
+    let before = PROCESS.load(Ordering::SeqCst);
+    f();
+    PROCESS.load(Ordering::SeqCst) - before
 }

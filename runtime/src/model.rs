@@ -44,9 +44,12 @@ pub enum Mode {
 /// `forward_batch`, ...) are the typed front door for users.
 ///
 /// Batches are column-major `features × n` slices: sample `j` occupies `x[j*INPUT_SIZE..]`.
-pub trait Model<T: Scalar>: Sized {
+///
+/// A model is `Sync` and its workspace `Send` (plain buffers of `T`), so that a trainer can run
+/// shards of a batch on several threads, each in a workspace of its own.
+pub trait Model<T: Scalar>: Sized + Sync {
     /// The buffers of batched passes.
-    type Workspace: Workspace<T>;
+    type Workspace: Workspace<T> + Send;
     /// What the output is ([`output`]): which losses can train the model.
     type Output: output::Kind;
     /// The model's type name.
@@ -118,6 +121,17 @@ pub trait Workspace<T: Scalar> {
     fn rngs(&self) -> Vec<&Rng>;
     /// The same streams, mutable (to restore them).
     fn rngs_mut(&mut self) -> Vec<&mut Rng>;
+    /// The number of random streams, [`Workspace::rngs`]`().len()`. Generated workspaces
+    /// answer without allocating (the default asks `rngs`, which allocates).
+    fn rng_count(&self) -> usize {
+        self.rngs().len()
+    }
+    /// Random stream `index` (layer order), `None` past the last: what a threaded training step
+    /// derives each shard's dropout stream from. Generated workspaces answer without
+    /// allocating (the default goes through `rngs_mut`, which allocates).
+    fn rng_mut(&mut self, index: usize) -> Option<&mut Rng> {
+        self.rngs_mut().into_iter().nth(index)
+    }
 }
 
 /// What a loss reads and writes: the output, the logits (input of the output activation, or the

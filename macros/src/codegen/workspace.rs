@@ -121,6 +121,11 @@ pub fn impls(model: &Model, fields: &Fields, logits: &TokenStream) -> TokenStrea
         .iter()
         .map(|(f, stream)| quote!(self.#f = ::kiln::Rng::derive(seed, #stream);));
     let rngs: Vec<&Ident> = fields.rngs.iter().map(|(f, _)| f).collect();
+    let rng_count = rngs.len();
+    let rng_arms = rngs
+        .iter()
+        .enumerate()
+        .map(|(i, f)| quote!(#i => ::core::option::Option::Some(&mut self.#f),));
     quote! {
         impl<T: ::kiln::Scalar> #ws<T> {
             /// Parameter gradients from the last backward pass, flat, in the model's layout.
@@ -171,6 +176,17 @@ pub fn impls(model: &Model, fields: &Fields, logits: &TokenStream) -> TokenStrea
 
             fn rngs_mut(&mut self) -> ::kiln::__private::Vec<&mut ::kiln::Rng> {
                 ::kiln::__private::Vec::from([#(&mut self.#rngs),*])
+            }
+
+            fn rng_count(&self) -> usize {
+                #rng_count
+            }
+
+            fn rng_mut(&mut self, index: usize) -> ::core::option::Option<&mut ::kiln::Rng> {
+                match index {
+                    #(#rng_arms)*
+                    _ => ::core::option::Option::None,
+                }
             }
         }
     }

@@ -143,8 +143,9 @@ macro_rules! fits_class_scores {
 }
 use {fits_class_scores, fits_every_output, fits_independent_outputs};
 
-/// A training loss: `L(output, target)`, reduced to a mean over the batch.
-pub trait Loss<T: Scalar> {
+/// A training loss: `L(output, target)`, reduced to a mean over the batch. `Sync`, because a
+/// trainer's threads share it.
+pub trait Loss<T: Scalar>: Sync {
     /// Per-element target type: `u32` class index (sparse CE) or `T`.
     type Target: Copy + Send + Sync + 'static;
 

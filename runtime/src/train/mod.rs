@@ -10,7 +10,9 @@ mod callbacks;
 pub mod checkpoint;
 mod history;
 mod model_checkpoint;
+mod pool;
 mod progress;
+mod shards;
 
 pub use crate::io::CheckpointError;
 pub use batch::{Samples, Targets};
@@ -18,6 +20,7 @@ pub use callbacks::{Callback, Control, EarlyStopping, Goal, TrainerView};
 pub use history::{EpochLogs, History};
 pub use model_checkpoint::ModelCheckpoint;
 pub use progress::Verbosity;
+pub use shards::SHARD;
 
 use crate::error::{Error, Result};
 use crate::io::WeightsError;
@@ -26,6 +29,7 @@ use crate::metrics::Metric;
 use crate::optim::{clip_grad_norm, Optimizer, Schedule};
 use crate::{AnyWidth, Mode, Model, Rng, Scalar, Workspace};
 use progress::EpochProgress;
+use shards::{training_shards, Shards};
 use std::path::Path;
 use std::time::Instant;
 
@@ -48,6 +52,10 @@ pub struct Trainer<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> {
     batch_x: Vec<T>,
     batch_y: Vec<L::Target>,
     position: Position,
+    /// Threads of `train_step`, `evaluate`, `predict` and (unless [`Fit::threads`]) `fit`.
+    threads: usize,
+    /// Batches of more than one shard: their workspaces and the workers.
+    shards: Shards<T, M>,
 }
 
 /// Where training stands between `fit` calls: what a checkpoint stores, besides parameters and
@@ -116,6 +124,9 @@ pub struct Fit<'a, T, Y> {
     pub verbosity: Verbosity,
     /// Code run after each epoch.
     pub callbacks: Vec<&'a mut dyn Callback<T>>,
+    /// Threads to train on; `None` (the default) takes the trainer's
+    /// ([`Trainer::threads`], by default the cores available).
+    pub threads: Option<usize>,
 }
 
 impl<T, Y> Default for Fit<'_, T, Y> {
@@ -129,6 +140,7 @@ impl<T, Y> Default for Fit<'_, T, Y> {
             validation_split: 0.0,
             verbosity: Verbosity::Bar,
             callbacks: Vec::new(),
+            threads: None,
         }
     }
 }
@@ -189,6 +201,16 @@ impl<'a, T, Y> Fit<'a, T, Y> {
     pub fn quiet(self) -> Self {
         self.verbosity(Verbosity::Quiet)
     }
+    /// Trains on `threads` threads (default: the trainer's, [`Trainer::threads`], which is the
+    /// cores available unless set; 0 counts as 1). The result is the same, bit for bit, for
+    /// every thread count: each batch is cut into shards of [`SHARD`] samples, a number that
+    /// does not depend on the threads, whose gradients are summed in shard order. A model with
+    /// batch statistics (BatchNormalization) trains each batch as one shard, so threads do not
+    /// speed up its training (they still speed up its validation).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = Some(threads);
+        self
+    }
     /// Adds a callback run after each epoch, after those already added (default none; Keras'
     /// `callbacks`). A closure `FnMut(&EpochLogs) -> Control` is one.
     pub fn callback(mut self, callback: &'a mut dyn Callback<T>) -> Self {
@@ -240,7 +262,27 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
             batch_x: Vec::new(),
             batch_y: Vec::new(),
             position: Position::new(),
+            threads: shards::available_threads(),
+            shards: Shards::new(),
         }
+    }
+
+    /// Runs `train_step`, `evaluate`, `predict` and `fit` on `threads` threads (default: the
+    /// cores available, `std::thread::available_parallelism`; 0 counts as 1); see
+    /// [`Fit::threads`]. Results do not depend on it.
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.set_threads(threads);
+        self
+    }
+
+    /// [`Trainer::threads`] on a trainer already built.
+    pub fn set_threads(&mut self, threads: usize) {
+        self.threads = threads.max(1);
+    }
+
+    /// The threads `train_step`, `evaluate` and `predict` run on.
+    pub fn thread_count(&self) -> usize {
+        self.threads
     }
 
     /// Adds a metric reported by `fit` and `evaluate`.
@@ -381,6 +423,7 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
                 source,
             })?;
         self.reserve(n);
+        self.shards.set_threads(self.threads);
         let epoch = self.position.epoch;
         self.step(x, y, n)
             .map_err(|fault| fault.at(epoch, 0, |slot| slot))
@@ -420,30 +463,41 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
                 value: x[at].to_f64(),
             });
         }
-        self.model.forward(&mut self.ws, x, n, Mode::Train);
-        let views = self.ws.loss_views();
-        let (loss, at) = self.loss.loss_and_grad(
-            M::OUTPUT_ACTIVATION,
-            views.logits,
-            views.output,
-            y,
-            M::OUTPUT_SIZE,
-            n,
-            views.output_grad,
-        );
-        if !loss.is_finite() {
-            return Err(Fault::Loss(loss.to_f64()));
-        }
-        self.model.backward(&mut self.ws, x, n, at, false);
-        self.model.update_moving_statistics(&self.ws, n);
         let trainable = M::TRAINABLE_PARAMS;
+        let count = training_shards::<T, M>(n);
+        let (loss, mut first);
+        let grads = if count == 1 {
+            self.model.forward(&mut self.ws, x, n, Mode::Train);
+            let views = self.ws.loss_views();
+            let (value, at) = self.loss.loss_and_grad(
+                M::OUTPUT_ACTIVATION,
+                views.logits,
+                views.output,
+                y,
+                M::OUTPUT_SIZE,
+                n,
+                views.output_grad,
+            );
+            if !value.is_finite() {
+                return Err(Fault::Loss(value.to_f64()));
+            }
+            loss = value;
+            self.model.backward(&mut self.ws, x, n, at, false);
+            self.model.update_moving_statistics(&self.ws, n);
+            &mut self.ws.grads_mut()[..trainable]
+        } else {
+            loss = self.sharded_pass(x, y, n, count);
+            if !loss.is_finite() {
+                return Err(Fault::Loss(loss.to_f64()));
+            }
+            first = self.shards.reduce(count, trainable);
+            &mut first.ws.grads_mut()[..trainable]
+        };
         if let Some(max_norm) = self.clip_norm {
-            clip_grad_norm(&mut self.ws.grads_mut()[..trainable], max_norm);
+            clip_grad_norm(grads, max_norm);
         }
-        self.optimizer.step(
-            &mut self.model.params_mut()[..trainable],
-            &self.ws.grads()[..trainable],
-        );
+        self.optimizer
+            .step(&mut self.model.params_mut()[..trainable], grads);
         let params = self.model.params();
         if let Some(index) = (!finite(params))
             .then(|| params.iter().position(|v| !v.is_finite()))
@@ -455,6 +509,41 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
             });
         }
         Ok(loss)
+    }
+
+    /// Forward, loss and backward of a batch of `n` samples as its `count` shards, on the
+    /// trainer's threads (see [`SHARD`]); returns the batch's mean loss, and leaves each
+    /// shard's gradient in its workspace. Each shard's loss gradient is scaled by its share of
+    /// the batch, `m/n`. Allocates nothing once the shards exist.
+    fn sharded_pass(&mut self, x: &[T], y: &[L::Target], n: usize, count: usize) -> T {
+        self.shards.reserve(&self.model, count);
+        self.shards.derive_streams(count, &mut self.ws);
+        let per_sample = self.loss.targets_per_sample(M::OUTPUT_SIZE);
+        let (model, loss) = (&self.model, &self.loss);
+        self.shards.run(n, |start, m, shard| {
+            let xs = &x[start * M::INPUT_SIZE..(start + m) * M::INPUT_SIZE];
+            let ys = &y[start * per_sample..(start + m) * per_sample];
+            model.forward(&mut shard.ws, xs, m, Mode::Train);
+            let views = shard.ws.loss_views();
+            let (value, at) = loss.loss_and_grad(
+                M::OUTPUT_ACTIVATION,
+                views.logits,
+                views.output,
+                ys,
+                M::OUTPUT_SIZE,
+                m,
+                views.output_grad,
+            );
+            let share = T::of(m as f64 / n as f64);
+            for g in &mut views.output_grad[..M::OUTPUT_SIZE * m] {
+                *g *= share;
+            }
+            (shard.loss, shard.at) = (value, at);
+            if value.is_finite() {
+                model.backward(&mut shard.ws, xs, m, at, false);
+            }
+        });
+        T::of(self.shards.loss_sum(n) / n as f64)
     }
 
     /// Trains for `options.epochs` more epochs; returns their history.
@@ -519,6 +608,10 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
 
         let batch = options.batch_size.min(n);
         self.reserve(batch);
+        self.shards
+            .set_threads(options.threads.unwrap_or(self.threads));
+        self.shards
+            .reserve(&self.model, training_shards::<T, M>(batch));
         let seed = options.seed.or(self.position.seed).unwrap_or(0);
         if self.position.seed != Some(seed) {
             self.position.seed = Some(seed);
@@ -622,10 +715,7 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
             self.batch_y = batch_y;
             let loss = loss.map_err(|fault| fault.at(epoch, index, |slot| chunk[slot]))?;
             loss_sum += loss.to_f64() * m as f64;
-            let output = &self.ws.output()[..M::OUTPUT_SIZE * m];
-            for metric in &mut self.metrics {
-                metric.update(output, &self.batch_y, M::OUTPUT_SIZE, m);
-            }
+            self.update_metrics(m, training_shards::<T, M>(m));
             let seen = (index * batch + m) as f64;
             let metrics = &self.metrics;
             progress.batch_done(index * batch + m, || {
@@ -633,6 +723,26 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
             });
         }
         Ok(loss_sum)
+    }
+
+    /// Updates the metrics with the last batch of `m` samples (in `batch_y`), run as `count`
+    /// shards.
+    fn update_metrics(&mut self, m: usize, count: usize) {
+        let metrics = &mut self.metrics;
+        if count == 1 {
+            let output = &self.ws.output()[..M::OUTPUT_SIZE * m];
+            for metric in metrics {
+                metric.update(output, &self.batch_y, M::OUTPUT_SIZE, m);
+            }
+            return;
+        }
+        let per_sample = self.loss.targets_per_sample(M::OUTPUT_SIZE);
+        self.shards
+            .for_each_output(m, &self.batch_y, per_sample, |output, y, k| {
+                for metric in metrics.iter_mut() {
+                    metric.update(output, y, M::OUTPUT_SIZE, k);
+                }
+            });
     }
 
     /// Loss and metrics over a dataset, in inference mode, in batches of the workspace size;
@@ -644,12 +754,16 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
     {
         let (x, y) = (x.values(), y.values());
         self.check_data(x, y, Dataset::Evaluation)?;
+        self.shards.set_threads(self.threads);
         let batch = self.ws.capacity().max(32);
         self.evaluate_with(x, y, batch)
     }
 
+    /// [`evaluate`](Trainer::evaluate) in batches of `batch`, each cut into shards as in
+    /// training (whatever the model's layers: inference treats samples independently).
     fn evaluate_with(&mut self, x: &[T], y: &[L::Target], batch: usize) -> Result<Evaluation> {
         self.reserve(batch);
+        self.shards.reserve(&self.model, batch.div_ceil(SHARD));
         let n = x.len() / M::INPUT_SIZE;
         let per_sample = self.loss.targets_per_sample(M::OUTPUT_SIZE);
         for metric in &mut self.metrics {
@@ -660,6 +774,27 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
             let m = batch.min(n - start);
             let xb = &x[start * M::INPUT_SIZE..(start + m) * M::INPUT_SIZE];
             let yb = &y[start * per_sample..(start + m) * per_sample];
+            if m > SHARD {
+                let (model, loss) = (&self.model, &self.loss);
+                self.shards.run(m, |start, k, shard| {
+                    let xs = &xb[start * M::INPUT_SIZE..(start + k) * M::INPUT_SIZE];
+                    model.forward(&mut shard.ws, xs, k, Mode::Infer);
+                    let views = shard.ws.loss_views();
+                    let ys = &yb[start * per_sample..(start + k) * per_sample];
+                    let (logits, output) = (views.logits, views.output);
+                    shard.loss =
+                        loss.loss(M::OUTPUT_ACTIVATION, logits, output, ys, M::OUTPUT_SIZE, k);
+                });
+                loss_sum += self.shards.loss_sum(m);
+                let metrics = &mut self.metrics;
+                self.shards
+                    .for_each_output(m, yb, per_sample, |output, y, k| {
+                        for metric in metrics.iter_mut() {
+                            metric.update(output, y, M::OUTPUT_SIZE, k);
+                        }
+                    });
+                continue;
+            }
             self.model.forward(&mut self.ws, xb, m, Mode::Infer);
             let views = self.ws.loss_views();
             let loss = self.loss.loss(
@@ -687,12 +822,30 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
     }
 
     /// The model's outputs for every sample of `x` (flat, or `&[[T; INPUT_SIZE]]`, as for
-    /// [`fit`](Trainer::fit)), `OUTPUT_SIZE` values per sample.
+    /// [`fit`](Trainer::fit)), `OUTPUT_SIZE` values per sample: shards of [`SHARD`] samples
+    /// on the trainer's threads, each sample's output the same for every thread count.
     pub fn predict<X: Samples<T, M> + ?Sized>(&mut self, x: &X) -> Result<Vec<T>> {
-        if self.ws.capacity() == 0 {
-            self.reserve(32);
+        let x = x.values();
+        let n = samples_in::<T, M>(x)?;
+        self.shards.set_threads(self.threads);
+        // Samples per round: two shards per thread. The rounds do not change any output.
+        let round = 2 * SHARD * self.shards.threads();
+        self.shards.reserve(&self.model, round.div_ceil(SHARD));
+        let mut out = Vec::with_capacity(n * M::OUTPUT_SIZE);
+        let model = &self.model;
+        for begin in (0..n).step_by(round) {
+            let m = round.min(n - begin);
+            let xb = &x[begin * M::INPUT_SIZE..(begin + m) * M::INPUT_SIZE];
+            self.shards.run(m, |start, k, shard| {
+                let xs = &xb[start * M::INPUT_SIZE..(start + k) * M::INPUT_SIZE];
+                model.forward(&mut shard.ws, xs, k, Mode::Infer);
+            });
+            self.shards
+                .for_each_output(m, &[(); 0][..], 0, |output, _, _| {
+                    out.extend_from_slice(output)
+                });
         }
-        predict(&self.model, &mut self.ws, x.values())
+        Ok(out)
     }
 }
 
