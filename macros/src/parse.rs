@@ -32,6 +32,8 @@ pub struct ModelDecl {
     /// The braces, for errors about the model as a whole (e.g. an empty model).
     pub body_span: Span,
     pub calls: Vec<Call>,
+    /// A syntax error after the name: the model is not checked, only its stand-in declared.
+    pub syntax: Option<syn::Error>,
 }
 
 /// `Name(arg, ..., key = value, ...)`: a layer, an input declaration or a parameterised
@@ -115,23 +117,42 @@ impl Parse for ModelDecl {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let attrs = input.call(Attribute::parse_outer)?;
         let vis: Visibility = input.parse()?;
+        ModelDecl::rest(attrs, vis, input)
+    }
+}
+
+impl ModelDecl {
+    /// The declaration after its attributes and visibility. A mistake after the name (generic
+    /// parameters, a layer that does not parse) is kept in [`ModelDecl::syntax`], so that the
+    /// model's stand-in is still declared beside it.
+    fn rest(attrs: Vec<Attribute>, vis: Visibility, input: ParseStream) -> syn::Result<Self> {
         if !input.peek(Token![struct]) {
             return Err(input.error("expected `struct Name { ... }`: a model is declared like `pub struct Mlp { Input(784), Dense(10) }`"));
         }
         input.parse::<Token![struct]>()?;
         let name: Ident = input.parse()?;
+        let mut syntax = None;
         if input.peek(Token![<]) {
-            return Err(input.error("a model declares no generic parameters: kiln makes it generic over the scalar type (`Name<T = f32>`) itself"));
+            syntax = Some(input.error("a model declares no generic parameters: kiln makes it generic over the scalar type (`Name<T = f32>`) itself"));
+            input.parse::<syn::Generics>()?;
         }
         let content;
         let brace = braced!(content in input);
-        let calls = Punctuated::<Call, Token![,]>::parse_terminated(&content)?;
+        let calls = match Punctuated::<Call, Token![,]>::parse_terminated(&content) {
+            Ok(calls) => calls.into_iter().collect(),
+            Err(error) => {
+                content.parse::<TokenStream>()?;
+                syntax.get_or_insert(error);
+                Vec::new()
+            }
+        };
         Ok(ModelDecl {
             attrs,
             vis,
             name,
             body_span: brace.span.join(),
-            calls: calls.into_iter().collect(),
+            calls,
+            syntax,
         })
     }
 }
