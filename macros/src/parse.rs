@@ -2,25 +2,29 @@
 //!
 //! ```text
 //! model! {
+//!     const CLASSES: usize = 10;
 //!     /// docs
 //!     pub struct Mlp {
 //!         Input(784),
 //!         Dense(64, activation = relu),
-//!         Dense(10, activation = softmax),
+//!         Dense(CLASSES, activation = softmax),
 //!     }
 //! }
 //! ```
 //! Nothing here knows what a layer means: every layer is a [`Call`] whose arguments are read by
 //! the layer's own module.
 
+use crate::sizes::Sizes;
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{braced, bracketed, parenthesized, Attribute, Ident, LitStr, Token, Visibility};
 
-/// Everything inside one `model! { ... }`: one or more model declarations.
+/// Everything inside one `model! { ... }`: one or more model declarations, and the named sizes
+/// (`const CLASSES: usize = 10;`) their layers may use.
 pub struct Input {
+    pub sizes: Sizes,
     pub models: Vec<ModelDecl>,
 }
 
@@ -100,16 +104,26 @@ impl Value {
 
 impl Parse for Input {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let mut models = Vec::new();
+        let (mut sizes, mut models) = (Sizes::default(), Vec::<ModelDecl>::new());
         while !input.is_empty() {
-            models.push(input.parse()?);
+            let ahead = input.fork();
+            ahead.call(Attribute::parse_outer)?;
+            ahead.parse::<Visibility>()?;
+            if ahead.peek(Token![const]) {
+                sizes.push(input.parse()?);
+            } else {
+                models.push(input.parse()?);
+            }
         }
         if models.is_empty() {
             return Err(input.error(
                 "`model!` declares no model; write `model! { pub struct Name { Input(784), Dense(10) } }`",
             ));
         }
-        Ok(Input { models })
+        for model in &mut models {
+            sizes.resolve(&mut model.calls);
+        }
+        Ok(Input { sizes, models })
     }
 }
 

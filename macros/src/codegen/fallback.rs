@@ -41,7 +41,9 @@ pub fn fallback(decl: &ModelDecl) -> TokenStream {
 
 /// Never runs: the crate that holds a stand-in does not compile.
 fn never() -> TokenStream {
-    quote!(::core::unreachable!("a model with a compile error never runs"))
+    quote!(::core::unreachable!(
+        "a model with a compile error never runs"
+    ))
 }
 
 /// The model's inherent constants and methods, as `api.rs` and `streaming.rs` declare them,
