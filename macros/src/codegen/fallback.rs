@@ -3,7 +3,7 @@
 //! `.predict(&x)`, `.compile(..)`, `.fit(..)`, `NetState`, `kiln::io::load`) gives no error of its
 //! own and the user sees the model's one error.
 //!
-//! The sizes are unknown, so every method takes any argument (`X: ?Sized`) and returns what
+//! The sizes are unknown, so every method takes samples of any type (`X: ?Sized`) and returns what
 //! unifies with most uses: an `SVector<T, 1>` (indexing, `argmax`, iteration), an output kind
 //! every loss accepts (`kiln::output::AnyOutput`), widths of every `N`. The bodies never run:
 //! the crate does not compile.
@@ -19,7 +19,7 @@ pub fn fallback(decl: &ModelDecl) -> TokenStream {
     } = decl;
     let ws = format_ident!("{name}Workspace");
     let state = format_ident!("{name}State");
-    let (methods, model_impl) = (methods(name, &ws), model_impl(name, &ws));
+    let (methods, model_impl) = (methods(name, &ws, &state), model_impl(name, &ws));
     let (workspace_impls, state_impls) = (workspace_impls(&ws, &state), state_impls(&state));
     quote! {
         #(#attrs)*
@@ -47,8 +47,9 @@ fn never() -> TokenStream {
 }
 
 /// The model's inherent constants and methods, as `api.rs` and `streaming.rs` declare them,
-/// over any argument.
-fn methods(name: &Ident, ws: &Ident) -> TokenStream {
+/// over samples of any size, with the bounds that decide the scalar type where the real ones
+/// do (`step`'s state, `predict_with`'s parameters).
+fn methods(name: &Ident, ws: &Ident, state: &Ident) -> TokenStream {
     let never = never();
     let sample = quote!(::kiln::__private::SVector<T, 1>);
     let tokens_error = quote!(::kiln::layers::embedding::TokenOutOfRange);
@@ -74,11 +75,19 @@ fn methods(name: &Ident, ws: &Ident) -> TokenStream {
             pub fn params_mut(&mut self) -> &mut [T] { #never }
             pub fn param(&self, _: &str) -> ::core::option::Option<&[T]> { #never }
             pub fn predict<X: ?::core::marker::Sized>(&self, _: &X) -> #sample { #never }
-            pub fn predict_with<P: ?::core::marker::Sized, X: ?::core::marker::Sized>(_: &P, _: &X) -> #sample { #never }
-            pub fn predict_tokens<X: ?::core::marker::Sized>(&self, _: &X) -> ::core::result::Result<#sample, #tokens_error> { #never }
+            pub fn predict_with<X: ?::core::marker::Sized, const P: usize>(_: &[T; P], _: &X) -> #sample { #never }
+            pub fn predict_tokens<const N: usize>(&self, _: &[u32; N]) -> ::core::result::Result<#sample, #tokens_error> { #never }
             pub fn token_inputs(_: &[u32]) -> ::core::result::Result<::kiln::__private::Vec<T>, #tokens_error> { #never }
-            pub fn step<S: ?::core::marker::Sized, X: ?::core::marker::Sized>(&self, _: &mut S, _: &X) -> #sample { #never }
-            pub fn step_with<P: ?::core::marker::Sized, S: ?::core::marker::Sized, X: ?::core::marker::Sized>(_: &P, _: &mut S, _: &X) -> #sample { #never }
+            pub fn step<S, X>(&self, _: &mut S, _: &X) -> #sample
+            where
+                S: ::core::convert::AsMut<#state<T>> + ?::core::marker::Sized,
+                X: ?::core::marker::Sized,
+            { #never }
+            pub fn step_with<S, X, const P: usize>(_: &[T; P], _: &mut S, _: &X) -> #sample
+            where
+                S: ::core::convert::AsMut<#state<T>> + ?::core::marker::Sized,
+                X: ?::core::marker::Sized,
+            { #never }
             pub fn workspace(&self, _: usize) -> #ws<T> { #never }
             pub fn forward_batch<'w, const I: usize, const B: usize>(
                 &self,
