@@ -17,6 +17,7 @@
 use crate::sizes::Sizes;
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{braced, bracketed, parenthesized, Attribute, Ident, LitStr, Token, Visibility};
@@ -152,10 +153,9 @@ impl ModelDecl {
         }
         let content;
         let brace = braced!(content in input);
-        let calls = match Punctuated::<Call, Token![,]>::parse_terminated(&content) {
+        let calls = match whole(&content, Punctuated::<Call, Token![,]>::parse_terminated) {
             Ok(calls) => calls.into_iter().collect(),
             Err(error) => {
-                content.parse::<TokenStream>()?;
                 syntax.get_or_insert(error);
                 Vec::new()
             }
@@ -187,7 +187,7 @@ impl Parse for Call {
         if !block {
             let content;
             let parens = parenthesized!(content in input);
-            args = Punctuated::<Arg, Token![,]>::parse_terminated(&content)?
+            args = whole(&content, Punctuated::<Arg, Token![,]>::parse_terminated)?
                 .into_iter()
                 .collect();
             end = parens.span.close();
@@ -209,7 +209,7 @@ impl Parse for Call {
         let body = if input.peek(syn::token::Brace) {
             let content;
             braced!(content in input);
-            let calls = Punctuated::<Call, Token![,]>::parse_terminated(&content)?;
+            let calls = whole(&content, Punctuated::<Call, Token![,]>::parse_terminated)?;
             Some(calls.into_iter().collect())
         } else {
             None
@@ -258,13 +258,13 @@ impl Parse for Value {
         if input.peek(syn::token::Paren) {
             let content;
             let p = parenthesized!(content in input);
-            let items = Punctuated::<Value, Token![,]>::parse_terminated(&content)?;
+            let items = whole(&content, Punctuated::<Value, Token![,]>::parse_terminated)?;
             return Ok(Value::Tuple(items.into_iter().collect(), p.span.join()));
         }
         if input.peek(syn::token::Bracket) {
             let content;
             let b = bracketed!(content in input);
-            let items = Punctuated::<Value, Token![,]>::parse_terminated(&content)?;
+            let items = whole(&content, Punctuated::<Value, Token![,]>::parse_terminated)?;
             return Ok(Value::Tuple(items.into_iter().collect(), b.span.join()));
         }
         if input.peek(syn::Lit) {
@@ -279,6 +279,9 @@ impl Parse for Value {
                 )),
             };
         }
+        if input.peek(Token![::]) || (input.peek(Ident::peek_any) && input.peek2(Token![::])) {
+            return Err(outside_size(&input.parse()?));
+        }
         if input.peek(Ident) {
             if input.peek2(syn::token::Paren) {
                 return Ok(Value::Call(input.parse()?));
@@ -287,6 +290,33 @@ impl Parse for Value {
         }
         Err(input.error("expected a value: a number, a name such as `relu`, a string or a tuple such as `(3, 3)`"))
     }
+}
+
+/// Parses the whole of a group's `content`; on an error, skips the rest of it, so that the error
+/// is the one reported (not "unexpected token" for what was left) and the model's stand-in can
+/// still be declared.
+fn whole<T>(
+    content: ParseStream,
+    parse: impl FnOnce(ParseStream) -> syn::Result<T>,
+) -> syn::Result<T> {
+    parse(content).inspect_err(|_| {
+        let _ = content.parse::<TokenStream>();
+    })
+}
+
+/// A path such as `config::CLASSES` where a value goes: a constant the macro cannot see.
+fn outside_size(path: &syn::Path) -> syn::Error {
+    let shown = path.to_token_stream().to_string().replace(' ', "");
+    let last = path
+        .segments
+        .last()
+        .map_or(String::new(), |s| s.ident.to_string());
+    syn::Error::new_spanned(
+        path,
+        format!(
+            "`{shown}` is a constant outside the `model!`, which the macro cannot see; declare the size inside the `model!`, before the struct: `const {last}: usize = ...;`, or write the number"
+        ),
+    )
 }
 
 impl Call {
@@ -318,6 +348,20 @@ mod tests {
         assert!(matches!(&m.calls[1].args[1].value, Value::Call(c) if c.name == "leaky_relu"));
         assert!(matches!(m.calls[2].args[0].value, Value::Float(v, _) if v == -0.5));
         assert!(matches!(&m.calls[3].args[1].value, Value::Tuple(v, _) if v.len() == 2));
+    }
+
+    #[test]
+    fn a_declaration_that_fails_after_its_name_is_kept_with_its_error() {
+        let input: Input = syn::parse_quote! {
+            struct A<T> { Input(2), Dense(1) }
+            struct B { Input(2), Dense(config::UNITS, activation = relu), Dense(1) }
+            struct C { Input(2), Flatten, Dense(1) }
+        };
+        let names: Vec<String> = input.models.iter().map(|m| m.name.to_string()).collect();
+        assert_eq!(names, ["A", "B", "C"]);
+        assert!(input.models.iter().all(|m| m.syntax.is_some()));
+        let b = input.models[1].syntax.as_ref().unwrap().to_string();
+        assert!(b.contains("`config::UNITS` is a constant outside"), "{b}");
     }
 
     #[test]
