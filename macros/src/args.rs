@@ -107,6 +107,7 @@ pub fn positive_int(value: &Value, what: &str) -> syn::Result<usize> {
             *span,
             format!("{what} must be a positive integer, but is `{v}`"),
         )),
+        Value::Ident(name) if looks_like_a_constant(name) => Err(unknown_size(name, what)),
         other => Err(syn::Error::new(
             other.span(),
             format!(
@@ -115,6 +116,27 @@ pub fn positive_int(value: &Value, what: &str) -> syn::Result<usize> {
             ),
         )),
     }
+}
+
+/// `LEN`, `NUM_CLASSES`: a name written like a Rust constant.
+fn looks_like_a_constant(name: &syn::Ident) -> bool {
+    let name = name.to_string();
+    name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// A size named by a constant the macro cannot see: how to name a size.
+fn unknown_size(name: &syn::Ident, what: &str) -> syn::Error {
+    syn::Error::new(
+        name.span(),
+        format!(
+            "{what} must be a positive integer, but `{name}` is not a size this `model!` knows \
+            (the macro cannot see constants declared outside it); declare it inside the \
+            `model!`, before the struct: `const {name}: usize = ...;`, or write the number"
+        ),
+    )
 }
 
 /// A real number (integers are accepted too).
@@ -172,6 +194,7 @@ pub fn positive_pair(
                 items.len()
             ),
         )),
+        Value::Ident(name) if looks_like_a_constant(name) => Err(unknown_size(name, what)),
         other => Err(syn::Error::new(
             other.span(),
             format!(

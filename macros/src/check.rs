@@ -16,7 +16,11 @@ pub fn check(decl: ModelDecl) -> syn::Result<Model> {
         name,
         body_span,
         calls,
+        syntax,
     } = decl;
+    if let Some(error) = syntax {
+        return Err(error);
+    }
     let Some((first, rest)) = calls.split_first() else {
         return Err(syn::Error::new(
             body_span,
@@ -184,6 +188,14 @@ impl Chain {
     ) -> syn::Result<()> {
         let input = self.shape.clone();
         let output = spec.output_shape(&input, call)?;
+        // Only the model's input holds tokens; the shape rule cannot tell, since a vector after
+        // a layer looks like `Input(timesteps)`.
+        if spec.tokens().is_some() && !self.layers.is_empty() {
+            return Err(syn::Error::new(
+                call.name.span(),
+                format!("`{}` must be the first layer, right after `Input(timesteps)`: only the model's input holds token indices", call.name),
+            ));
+        }
         if output.size() == 0 {
             return Err(call.error(format!(
                 "`{}` would produce an empty output {}",

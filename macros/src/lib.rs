@@ -15,6 +15,7 @@ mod names;
 mod param;
 mod parse;
 mod shape;
+mod sizes;
 mod suggest;
 
 use proc_macro::TokenStream;
@@ -23,10 +24,11 @@ use proc_macro::TokenStream;
 ///
 /// ```text
 /// model! {
+///     const HIDDEN: usize = 64;                    // a named size, usable in any argument
 ///     /// Docs and attributes are kept.
 ///     pub struct Mlp {
 ///         Input(784),                              // one sample: [features]
-///         Dense(64, activation = relu),            // or activation = "relu"
+///         Dense(HIDDEN, activation = relu),        // or activation = "relu"
 ///         Dropout(0.2),
 ///         Dense(64, activation = leaky_relu(alpha = 0.1)),
 ///         Dense(10, activation = softmax),
@@ -74,24 +76,39 @@ use proc_macro::TokenStream;
 /// `MlpState<T>` and `step(&mut state, &x)` / `step_with(&params, &mut state, &x)`: one time
 /// step in, the output for the stream so far out, the recurrent state kept between calls.
 ///
+/// Sizes may be named: `const NAME: usize = …;` items inside the `model!` (an integer, or an
+/// expression of integers and sizes declared before it with `+ - * / %`), before or between its
+/// structs, are emitted as written, with their attributes and visibility, and an argument that
+/// names one reads its value. The macro sees only its own tokens, so a constant declared outside
+/// it cannot be a size.
+///
 /// Every impossible model is a compile error at the offending layer; see `tests/ui/` for each.
+/// Code that uses a model with an error gets no further error: the macro still declares the
+/// model's methods, types and constants.
 ///
 /// To see the code a model expands to, build with `KILN_DEBUG_TOKENS=1` in the environment
 /// (the macro prints its output to standard error; `cargo build` shows it for a crate that
 /// rebuilds, e.g. after `touch src/main.rs`), or use `cargo expand`.
 #[proc_macro]
 pub fn model(input: TokenStream) -> TokenStream {
-    let input = syn::parse_macro_input!(input as parse::Input);
-    let tokens: proc_macro2::TokenStream = input.models.into_iter().map(expand).collect();
+    let parse::Input { sizes, models } = syn::parse_macro_input!(input as parse::Input);
+    let mut tokens = quote::quote!(#sizes);
+    // A size that cannot be read leaves the models that use it unchecked: its error is theirs.
+    let sized = sizes.errors().is_none();
+    tokens.extend(models.into_iter().map(|decl| expand(decl, sized)));
     if std::env::var_os("KILN_DEBUG_TOKENS").is_some() {
         eprintln!("{tokens}");
     }
     tokens.into()
 }
 
-/// One model: its code, or its errors beside a fallback declaration.
-fn expand(decl: parse::ModelDecl) -> proc_macro2::TokenStream {
+/// One model: its code, or its errors beside a fallback declaration (only the fallback when
+/// the sizes it may use have errors of their own).
+fn expand(decl: parse::ModelDecl, sized: bool) -> proc_macro2::TokenStream {
     let fallback = codegen::fallback(&decl);
+    if !sized {
+        return fallback;
+    }
     match check::check(decl) {
         Ok(model) => codegen::generate(&model),
         Err(error) => {

@@ -2,25 +2,30 @@
 //!
 //! ```text
 //! model! {
+//!     const CLASSES: usize = 10;
 //!     /// docs
 //!     pub struct Mlp {
 //!         Input(784),
 //!         Dense(64, activation = relu),
-//!         Dense(10, activation = softmax),
+//!         Dense(CLASSES, activation = softmax),
 //!     }
 //! }
 //! ```
 //! Nothing here knows what a layer means: every layer is a [`Call`] whose arguments are read by
 //! the layer's own module.
 
+use crate::sizes::Sizes;
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{braced, bracketed, parenthesized, Attribute, Ident, LitStr, Token, Visibility};
 
-/// Everything inside one `model! { ... }`: one or more model declarations.
+/// Everything inside one `model! { ... }`: one or more model declarations, and the named sizes
+/// (`const CLASSES: usize = 10;`) their layers may use.
 pub struct Input {
+    pub sizes: Sizes,
     pub models: Vec<ModelDecl>,
 }
 
@@ -32,6 +37,8 @@ pub struct ModelDecl {
     /// The braces, for errors about the model as a whole (e.g. an empty model).
     pub body_span: Span,
     pub calls: Vec<Call>,
+    /// A syntax error after the name: the model is not checked, only its stand-in declared.
+    pub syntax: Option<syn::Error>,
 }
 
 /// `Name(arg, ..., key = value, ...)`: a layer, an input declaration or a parameterised
@@ -98,16 +105,26 @@ impl Value {
 
 impl Parse for Input {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let mut models = Vec::new();
+        let (mut sizes, mut models) = (Sizes::default(), Vec::<ModelDecl>::new());
         while !input.is_empty() {
-            models.push(input.parse()?);
+            let ahead = input.fork();
+            ahead.call(Attribute::parse_outer)?;
+            ahead.parse::<Visibility>()?;
+            if ahead.peek(Token![const]) {
+                sizes.push(input.parse()?);
+            } else {
+                models.push(input.parse()?);
+            }
         }
         if models.is_empty() {
             return Err(input.error(
                 "`model!` declares no model; write `model! { pub struct Name { Input(784), Dense(10) } }`",
             ));
         }
-        Ok(Input { models })
+        for model in &mut models {
+            sizes.resolve(&mut model.calls);
+        }
+        Ok(Input { sizes, models })
     }
 }
 
@@ -115,23 +132,41 @@ impl Parse for ModelDecl {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let attrs = input.call(Attribute::parse_outer)?;
         let vis: Visibility = input.parse()?;
+        ModelDecl::rest(attrs, vis, input)
+    }
+}
+
+impl ModelDecl {
+    /// The declaration after its attributes and visibility. A mistake after the name (generic
+    /// parameters, a layer that does not parse) is kept in [`ModelDecl::syntax`], so that the
+    /// model's stand-in is still declared beside it.
+    fn rest(attrs: Vec<Attribute>, vis: Visibility, input: ParseStream) -> syn::Result<Self> {
         if !input.peek(Token![struct]) {
             return Err(input.error("expected `struct Name { ... }`: a model is declared like `pub struct Mlp { Input(784), Dense(10) }`"));
         }
         input.parse::<Token![struct]>()?;
         let name: Ident = input.parse()?;
+        let mut syntax = None;
         if input.peek(Token![<]) {
-            return Err(input.error("a model declares no generic parameters: kiln makes it generic over the scalar type (`Name<T = f32>`) itself"));
+            syntax = Some(input.error("a model declares no generic parameters: kiln makes it generic over the scalar type (`Name<T = f32>`) itself"));
+            input.parse::<syn::Generics>()?;
         }
         let content;
         let brace = braced!(content in input);
-        let calls = Punctuated::<Call, Token![,]>::parse_terminated(&content)?;
+        let calls = match whole(&content, Punctuated::<Call, Token![,]>::parse_terminated) {
+            Ok(calls) => calls.into_iter().collect(),
+            Err(error) => {
+                syntax.get_or_insert(error);
+                Vec::new()
+            }
+        };
         Ok(ModelDecl {
             attrs,
             vis,
             name,
             body_span: brace.span.join(),
-            calls: calls.into_iter().collect(),
+            calls,
+            syntax,
         })
     }
 }
@@ -152,7 +187,7 @@ impl Parse for Call {
         if !block {
             let content;
             let parens = parenthesized!(content in input);
-            args = Punctuated::<Arg, Token![,]>::parse_terminated(&content)?
+            args = whole(&content, Punctuated::<Arg, Token![,]>::parse_terminated)?
                 .into_iter()
                 .collect();
             end = parens.span.close();
@@ -174,7 +209,7 @@ impl Parse for Call {
         let body = if input.peek(syn::token::Brace) {
             let content;
             braced!(content in input);
-            let calls = Punctuated::<Call, Token![,]>::parse_terminated(&content)?;
+            let calls = whole(&content, Punctuated::<Call, Token![,]>::parse_terminated)?;
             Some(calls.into_iter().collect())
         } else {
             None
@@ -223,13 +258,13 @@ impl Parse for Value {
         if input.peek(syn::token::Paren) {
             let content;
             let p = parenthesized!(content in input);
-            let items = Punctuated::<Value, Token![,]>::parse_terminated(&content)?;
+            let items = whole(&content, Punctuated::<Value, Token![,]>::parse_terminated)?;
             return Ok(Value::Tuple(items.into_iter().collect(), p.span.join()));
         }
         if input.peek(syn::token::Bracket) {
             let content;
             let b = bracketed!(content in input);
-            let items = Punctuated::<Value, Token![,]>::parse_terminated(&content)?;
+            let items = whole(&content, Punctuated::<Value, Token![,]>::parse_terminated)?;
             return Ok(Value::Tuple(items.into_iter().collect(), b.span.join()));
         }
         if input.peek(syn::Lit) {
@@ -244,6 +279,9 @@ impl Parse for Value {
                 )),
             };
         }
+        if input.peek(Token![::]) || (input.peek(Ident::peek_any) && input.peek2(Token![::])) {
+            return Err(outside_size(&input.parse()?));
+        }
         if input.peek(Ident) {
             if input.peek2(syn::token::Paren) {
                 return Ok(Value::Call(input.parse()?));
@@ -252,6 +290,33 @@ impl Parse for Value {
         }
         Err(input.error("expected a value: a number, a name such as `relu`, a string or a tuple such as `(3, 3)`"))
     }
+}
+
+/// Parses the whole of a group's `content`; on an error, skips the rest of it, so that the error
+/// is the one reported (not "unexpected token" for what was left) and the model's stand-in can
+/// still be declared.
+fn whole<T>(
+    content: ParseStream,
+    parse: impl FnOnce(ParseStream) -> syn::Result<T>,
+) -> syn::Result<T> {
+    parse(content).inspect_err(|_| {
+        let _ = content.parse::<TokenStream>();
+    })
+}
+
+/// A path such as `config::CLASSES` where a value goes: a constant the macro cannot see.
+fn outside_size(path: &syn::Path) -> syn::Error {
+    let shown = path.to_token_stream().to_string().replace(' ', "");
+    let last = path
+        .segments
+        .last()
+        .map_or(String::new(), |s| s.ident.to_string());
+    syn::Error::new_spanned(
+        path,
+        format!(
+            "`{shown}` is a constant outside the `model!`, which the macro cannot see; declare the size inside the `model!`, before the struct: `const {last}: usize = ...;`, or write the number"
+        ),
+    )
 }
 
 impl Call {
@@ -283,6 +348,20 @@ mod tests {
         assert!(matches!(&m.calls[1].args[1].value, Value::Call(c) if c.name == "leaky_relu"));
         assert!(matches!(m.calls[2].args[0].value, Value::Float(v, _) if v == -0.5));
         assert!(matches!(&m.calls[3].args[1].value, Value::Tuple(v, _) if v.len() == 2));
+    }
+
+    #[test]
+    fn a_declaration_that_fails_after_its_name_is_kept_with_its_error() {
+        let input: Input = syn::parse_quote! {
+            struct A<T> { Input(2), Dense(1) }
+            struct B { Input(2), Dense(config::UNITS, activation = relu), Dense(1) }
+            struct C { Input(2), Flatten, Dense(1) }
+        };
+        let names: Vec<String> = input.models.iter().map(|m| m.name.to_string()).collect();
+        assert_eq!(names, ["A", "B", "C"]);
+        assert!(input.models.iter().all(|m| m.syntax.is_some()));
+        let b = input.models[1].syntax.as_ref().unwrap().to_string();
+        assert!(b.contains("`config::UNITS` is a constant outside"), "{b}");
     }
 
     #[test]

@@ -2,9 +2,11 @@
 //! forward, backward and single-sample passes, all with sizes fixed at compile time. Each
 //! concern is a module: `params` (initialisation and the `LAYERS` table), `workspace`,
 //! `passes` (every layer's code), `api` (the model's methods and `kiln::Model`), `streaming`
-//! (`step` and its state), `summary`.
+//! (`step` and its state), `summary`; and `fallback`, what a model that fails to check still
+//! declares.
 
 mod api;
+mod fallback;
 mod params;
 mod passes;
 mod streaming;
@@ -12,9 +14,10 @@ mod summary;
 mod workspace;
 
 use crate::ir::Model;
-use crate::parse::ModelDecl;
 use proc_macro2::TokenStream;
 use quote::quote;
+
+pub use fallback::fallback;
 
 pub fn generate(model: &Model) -> TokenStream {
     let Model {
@@ -52,18 +55,6 @@ pub fn generate(model: &Model) -> TokenStream {
             #model_impl
             #workspace_impls
         };
-    }
-}
-
-/// What is still emitted when a model fails to check, so that the user sees the model's error
-/// and not a cascade of "cannot find type" errors (thiserror's `fallback`).
-pub fn fallback(decl: &ModelDecl) -> TokenStream {
-    let ModelDecl {
-        attrs, vis, name, ..
-    } = decl;
-    quote! {
-        #(#attrs)*
-        #vis struct #name<T = f32>(::core::marker::PhantomData<T>);
     }
 }
 

@@ -12,8 +12,8 @@ use crate::args::{self, Args};
 use crate::param::{Init, Param};
 use crate::parse::Call;
 use crate::shape::{Shape, TorchOrder};
-use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use proc_macro2::TokenStream;
+use quote::quote;
 
 pub const KIND: Kind = Kind {
     name: "Embedding",
@@ -25,8 +25,6 @@ pub struct Embedding {
     input_dim: usize,
     output_dim: usize,
     name: Option<String>,
-    /// The call's span, for the error of an Embedding that is not the first layer.
-    span: Span,
 }
 
 fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
@@ -49,7 +47,6 @@ fn parse(call: &Call) -> syn::Result<Box<dyn LayerSpec>> {
         input_dim,
         output_dim,
         name: args.layer_name(),
-        span: call.span,
     }))
 }
 
@@ -118,14 +115,8 @@ impl LayerSpec for Embedding {
     }
 
     fn forward(&self, cx: &Cx) -> TokenStream {
-        let body = self.gather(cx, cx.input(), cx.output_mut(), quote!(n));
-        if cx.index == 0 {
-            body
-        } else {
-            // Only the model's input holds tokens. (The shape rule cannot tell: a vector after a
-            // layer looks like `Input(timesteps)`.)
-            quote_spanned!(self.span=> ::core::compile_error!("`Embedding` must be the first layer, right after `Input(timesteps)`: only the model's input holds token indices");)
-        }
+        // The first layer (`check` makes sure): it reads the model's input.
+        self.gather(cx, cx.input(), cx.output_mut(), quote!(n))
     }
 
     fn backward(&self, cx: &Cx) -> TokenStream {
