@@ -93,8 +93,9 @@ fn cell<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const U: usize>(
     // block (`U` a multiple of 8), each gate gets its own activation only; otherwise the
     // recurrent activation runs over all `4U` values at once (fewer remainder lanes, done one
     // at a time, than four blocks would leave) and `g` again from a copy (W4s' LSTM 10: 3–7%).
+    let whole = U.is_multiple_of(8);
     let mut candidate = [T::zero(); U];
-    if U % 8 != 0 {
+    if !whole {
         candidate.copy_from_slice(&z[2 * U..3 * U]);
         for v in z.iter_mut() {
             *v = gate.f(*v);
@@ -102,7 +103,7 @@ fn cell<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const U: usize>(
     }
     let (i_f, rest) = z.split_at_mut(2 * U);
     let (g, o) = rest.split_at_mut(U);
-    if U % 8 == 0 {
+    if whole {
         for v in i_f.iter_mut() {
             *v = gate.f(*v);
         }
