@@ -95,3 +95,4 @@ macro_rules! stp {
 }
 simd_kernels!("avx2,fma");
 simd_matvec!("avx2,fma");
+simd_step!("avx2,fma");

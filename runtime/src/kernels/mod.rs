@@ -32,6 +32,8 @@ mod simd;
 #[cfg(target_arch = "x86_64")]
 #[macro_use]
 mod matvec;
+#[macro_use]
+pub mod step;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2;
 #[cfg(target_arch = "x86_64")]

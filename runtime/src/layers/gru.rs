@@ -16,6 +16,7 @@
 use super::activation::Elementwise;
 use super::recurrent::{add_recurrent_kernel_grad, state_grad, write_states};
 use super::{dense, wide};
+use crate::kernels::step::{self, Side};
 use crate::Scalar;
 
 /// Forward over `n` samples; `y` gets the last hidden state (`U` per sample) or, with
@@ -146,14 +147,18 @@ fn recur<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const U: usize>(
     }
 }
 
-/// Scalars of scratch [`step`] needs for `units` units: the input side `a` (`3U`), `q_h` (`U`)
-/// and the pre-activations (`3U`).
+/// Scalars of scratch [`step`] needs for `units` units: the gate rows `a` (`3U`) and `q_h`
+/// (`U`).
 pub const fn step_scratch(units: usize) -> usize {
-    7 * units
+    4 * units
 }
 
 /// One time step of streaming inference: from the kept state `h = hₛ₋₁` and the input
 /// `x = xₛ` (`F` scalars) to `h = hₛ`; `gates` is [`step_scratch`] scalars of scratch.
+///
+/// The `z` and `r` rows need only the sum `bᵢ + W·xₛ + R·hₛ₋₁` (one fused pass,
+/// [`step::gates`]; `bᵣ` is added with the activations); the `h` rows keep `a_h = W_h·xₛ + bᵢ`
+/// and `q_h = R_h·hₛ₋₁ + bᵣ` apart.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn step<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const F: usize, const U: usize>(
@@ -169,16 +174,56 @@ pub fn step<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const F: usize, con
     wide(
         #[inline(always)]
         || {
-            let g3 = 3 * U;
-            let (a, rest) = gates[..step_scratch(U)].split_at_mut(g3);
-            let (q_h, pre) = rest.split_at_mut(U);
-            dense::start_at_bias(a, bias);
-            dense::matvec(g3, F, kernel, x, a);
-            let mut previous = [T::zero(); U];
-            previous.copy_from_slice(&h[..U]);
-            recur::<T, A, G, U>(act, gate, recurrent, bias, Some(&previous), a, q_h, pre, h);
+            let (g2, g3) = (2 * U, 3 * U);
+            let (a, q_h) = gates[..step_scratch(U)].split_at_mut(g3);
+            let (b_in, b_rec) = match bias {
+                Some(b) => (Some(&b[..g3]), Some(&b[g3..2 * g3])),
+                None => (None, None),
+            };
+            let side = |a, x| Side { a, stride: g3, x };
+            let none = side(&[], &[]);
+            let (x, previous) = (&x[..F], &h[..U]);
+            let (zr, a_h) = a.split_at_mut(g2);
+            step::gates(g2, side(kernel, x), side(recurrent, previous), b_in, zr);
+            let (kernel_h, recurrent_h) = (&kernel[g2..], &recurrent[g2..]);
+            step::gates(U, side(kernel_h, x), none, b_in.map(|b| &b[g2..]), a_h);
+            step::gates(
+                U,
+                none,
+                side(recurrent_h, previous),
+                b_rec.map(|b| &b[g2..]),
+                q_h,
+            );
+            update::<T, A, G, U>(act, gate, b_rec, a, q_h, h);
         },
     )
+}
+
+/// The activations and new state of [`step`]: `z = σ(a_z + b'_z)`, `r = σ(a_r + b'_r)`,
+/// `n = tanh(a_h + r⊙q_h)`, `h ← z⊙h + (1 − z)⊙n`, one pass over the units.
+#[inline(always)]
+fn update<T: Scalar, A: Elementwise<T>, G: Elementwise<T>, const U: usize>(
+    act: &A,
+    gate: &G,
+    b_rec: Option<&[T]>,
+    a: &[T],
+    q_h: &[T],
+    h: &mut [T],
+) {
+    let (a_z, rest) = a[..3 * U].split_at(U);
+    let (a_r, a_h) = rest.split_at(U);
+    let (q_h, h) = (&q_h[..U], &mut h[..U]);
+    let zeros = [T::zero(); U];
+    let (b_z, b_r) = match b_rec {
+        Some(b) => (&b[..U], &b[U..2 * U]),
+        None => (&zeros[..], &zeros[..]),
+    };
+    for k in 0..U {
+        let z = gate.f(a_z[k] + b_z[k]);
+        let r = gate.f(a_r[k] + b_r[k]);
+        let n = act.f(a_h[k] + r * q_h[k]);
+        h[k] = z * h[k] + (T::one() - z) * n;
+    }
 }
 
 /// Backward over `n` samples from `∂L/∂y` (`grad_y`, shaped like `y`); `carry` holds `U`

@@ -9,6 +9,7 @@
 use super::activation::Elementwise;
 use super::recurrent::{add_recurrent_kernel_grad, state_grad, write_states};
 use super::{dense, wide};
+use crate::kernels::step::{self, Side};
 use crate::Scalar;
 
 /// Forward over `n` samples: `h` and `pre` hold `U·S` scalars per sample (the states and their
@@ -59,7 +60,8 @@ pub const fn step_scratch(units: usize) -> usize {
 }
 
 /// One time step of streaming inference: from the kept state `h = hₛ₋₁` and the input
-/// `x = xₛ` (`F` scalars) to `h = hₛ`; `z` is [`step_scratch`] scalars of scratch.
+/// `x = xₛ` (`F` scalars) to `h = hₛ = f(b + W·xₛ + R·hₛ₋₁)`, the product one fused pass
+/// ([`step::gates`]); `z` is [`step_scratch`] scalars of scratch.
 #[inline]
 pub fn step<T: Scalar, A: Elementwise<T>, const F: usize, const U: usize>(
     act: &A,
@@ -74,9 +76,17 @@ pub fn step<T: Scalar, A: Elementwise<T>, const F: usize, const U: usize>(
         #[inline(always)]
         || {
             let z = &mut z[..step_scratch(U)];
-            dense::start_at_bias(z, bias);
-            dense::matvec(U, F, kernel, x, z);
-            dense::matvec(U, U, recurrent, h, z);
+            let input = Side {
+                a: kernel,
+                stride: U,
+                x: &x[..F],
+            };
+            let hidden = Side {
+                a: recurrent,
+                stride: U,
+                x: &h[..U],
+            };
+            step::gates(U, input, hidden, bias, z);
             for (hk, zk) in h[..U].iter_mut().zip(z.iter()) {
                 *hk = act.f(*zk);
             }
