@@ -87,6 +87,29 @@ fn duplicate_tensor_names_are_rejected() {
 }
 
 #[test]
+fn a_repeated_key_in_a_tensor_entry_is_rejected() {
+    // The format forbids it and the reference parser rejects it: which `dtype` is meant?
+    for key in [
+        r#""dtype":"F64""#,
+        r#""shape":[2,1]"#,
+        r#""data_offsets":[0,8]"#,
+        r#""\u0064type":"F32""#,
+    ] {
+        let header = format!(
+            r#"{{"0.weight":{{"dtype":"F32","shape":[1,2],"data_offsets":[0,8],{key}}},"0.bias":{{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}}}"#
+        );
+        let reason = corrupt_reason(&file(&header, &[0; 12]));
+        assert!(reason.contains("twice"), "{key}: {reason}");
+        let mut params = [0.0f32; 3];
+        let err = io::read_params::<f32, Net>(&file(&header, &[0; 12]), &mut params).unwrap_err();
+        assert!(
+            matches!(err, io::ReadError::Corrupt { reason, .. } if reason.contains("twice")),
+            "{key}: {err}"
+        );
+    }
+}
+
+#[test]
 fn an_empty_tensor_inside_another_is_rejected() {
     let header = r#"{"0.weight":{"dtype":"F32","shape":[1,2],"data_offsets":[0,8]},"0.bias":{"dtype":"F32","shape":[1],"data_offsets":[8,12]},"e":{"dtype":"F32","shape":[0],"data_offsets":[4,4]}}"#;
     let reason = corrupt_reason(&file(header, &[0; 12]));

@@ -434,6 +434,19 @@ impl<'a> Entries<'a> {
             p.ws();
             p.expect(b':', "expected `:` after a key")?;
             p.ws();
+            // One key twice leaves its meaning open (the reference parser rejects it too).
+            let twice = if key.is("dtype") && dtype.is_some() {
+                Some("`dtype` appears twice in a tensor's entry")
+            } else if key.is("shape") && shape.is_some() {
+                Some("`shape` appears twice in a tensor's entry")
+            } else if key.is("data_offsets") && offsets.is_some() {
+                Some("`data_offsets` appears twice in a tensor's entry")
+            } else {
+                None
+            };
+            if let Some(reason) = twice {
+                return Err(p.err(reason));
+            }
             if key.is("dtype") {
                 dtype = Some(p.string()?);
             } else if key.is("shape") {
