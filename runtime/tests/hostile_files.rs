@@ -118,11 +118,11 @@ fn an_empty_tensor_inside_another_is_rejected() {
 
 #[test]
 fn the_no_std_reader_checks_the_same_in_windows() {
-    // More tensors than the allocation-free reader compares at once (64): a duplicate far
-    // apart is still found.
+    // More tensors than the allocation-free reader compares at once (64), within what the
+    // model can need (2 × 2 + 64): a duplicate far apart is still found.
     let mut header = String::from("{");
-    for i in 0..150 {
-        let name = if i == 149 { 3 } else { i };
+    for i in 0..68 {
+        let name = if i == 67 { 3 } else { i };
         header.push_str(&format!(
             r#""t{name}":{{"dtype":"U8","shape":[1],"data_offsets":[{i},{}]}},"#,
             i + 1
@@ -130,13 +130,74 @@ fn the_no_std_reader_checks_the_same_in_windows() {
     }
     header.pop();
     header.push('}');
-    let bytes = file(&header, &[0; 150]);
+    let bytes = file(&header, &[0; 68]);
     let mut params = [0.0f32; 3];
     let err = io::read_params::<f32, Net>(&bytes, &mut params).unwrap_err();
     assert!(
         matches!(err, io::ReadError::Corrupt { reason, .. } if reason.contains("same name")),
         "{err}"
     );
+}
+
+/// A header of `n` one-byte tensors `t0`, `t1`, ... and its bytes, with where each entry
+/// starts in the file.
+fn many_tensors(n: usize) -> (Vec<u8>, Vec<usize>) {
+    let mut header = String::from("{");
+    let mut starts = Vec::with_capacity(n);
+    for i in 0..n {
+        starts.push(8 + header.len() + format!("\"t{i}\":").len());
+        header.push_str(&format!(
+            r#""t{i}":{{"dtype":"U8","shape":[1],"data_offsets":[{i},{}]}},"#,
+            i + 1
+        ));
+    }
+    header.pop();
+    header.push('}');
+    (file(&header, &vec![0; n]), starts)
+}
+
+#[test]
+fn a_header_with_more_tensors_than_the_model_can_need_is_rejected_early() {
+    // 200,000 entries for a model of two tensors: the reader stops at the first entry beyond
+    // what the model can need (2 × 2 + 64), which bounds its work by the model, not the file
+    // (the reader was quadratic in the entries: 1M took minutes).
+    let (bytes, starts) = many_tensors(200_000);
+    let mut params = [0.0f32; 3];
+    let err = io::read_params::<f32, Net>(&bytes, &mut params).unwrap_err();
+    assert_eq!(
+        err,
+        io::ReadError::TooManyTensors {
+            model: "Net",
+            limit: 68,
+            offset: starts[68],
+        },
+        "{err}"
+    );
+    assert!(err.to_string().contains("more than 68 tensors"), "{err}");
+    for options in [io::LoadOptions::default(), lenient()] {
+        let mut params = [0.0f32; 3];
+        let err = io::read_params_with::<f32, Net>(&bytes, &mut params, options).unwrap_err();
+        assert!(matches!(err, io::ReadError::TooManyTensors { .. }), "{err}");
+        let err =
+            io::from_bytes_into_with(&mut Net::<f32>::new(0), &bytes, Path::new("x"), options)
+                .unwrap_err();
+        assert!(
+            matches!(err, WeightsError::TooManyTensors { limit: 68, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().starts_with("x: "), "{err}");
+    }
+    // At the limit, the usual checks run: the tensors do not belong to the model.
+    let (bytes, _) = many_tensors(68);
+    let err = io::read_params::<f32, Net>(&bytes, &mut params).unwrap_err();
+    assert!(matches!(err, io::ReadError::Unexpected { .. }), "{err}");
+}
+
+fn lenient() -> io::LoadOptions {
+    io::LoadOptions {
+        ignore_unexpected: true,
+        ..io::LoadOptions::default()
+    }
 }
 
 // ----- checkpoints -----

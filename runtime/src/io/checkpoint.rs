@@ -289,7 +289,8 @@ pub(crate) struct Restored<T, M> {
 /// The checkpoint's bytes: a function of the snapshot alone (metadata keys sorted, tensors in
 /// a fixed order).
 pub(crate) fn encode<T: Scalar>(s: &Snapshot<'_, T>) -> Vec<u8> {
-    let weights = Header::parse_all(&s.weights).expect("kiln::io writes valid safetensors");
+    let weights =
+        Header::parse_all(&s.weights, usize::MAX).expect("kiln::io writes valid safetensors");
     let mut metadata: BTreeMap<String, String> = weights
         .metadata()
         .filter_map(|(k, v)| Some((k.to_string(), v?.to_string())))
@@ -470,7 +471,7 @@ pub(crate) fn decode<T: Scalar, M: Model<T>>(
 
 /// The checked safetensors header of a checkpoint.
 fn parse<'a>(bytes: &'a [u8], path: &Path) -> Result<Header<'a>, CheckpointError> {
-    Header::parse_all(bytes).map_err(|c| CheckpointError::Corrupt {
+    Header::parse_all(bytes, usize::MAX).map_err(|c| CheckpointError::Corrupt {
         path: path.to_path_buf(),
         reason: format!(
             "not a valid safetensors file: {} (at byte {})",

@@ -3,7 +3,7 @@
 
 use super::header::Header;
 use super::layout::{specs, Naming};
-use super::read::{read_header, Fault};
+use super::read::{max_tensors, read_header, within_limit, Fault};
 #[cfg(feature = "save")]
 use super::write::{serialize, write_atomically, Tensor};
 use super::LoadOptions;
@@ -111,6 +111,19 @@ pub enum WeightsError {
         index: usize,
         /// The value: NaN or ±∞.
         value: f64,
+    },
+    /// The header holds more tensors than the model can need ([`super::max_tensors`]); reading
+    /// stopped at the first one beyond.
+    #[error("{path}: the file holds more than {limit} tensors, more than the model `{model}` can need (the next one starts at byte {offset})")]
+    TooManyTensors {
+        /// The file read (for bytes, the `origin` given for them).
+        path: PathBuf,
+        /// The model's type name ([`Model::NAME`]).
+        model: &'static str,
+        /// The most tensors a file for this model may hold.
+        limit: usize,
+        /// The byte of the file where the first tensor beyond the limit starts.
+        offset: usize,
     },
 }
 
@@ -242,7 +255,8 @@ pub fn from_bytes_into_with<T: Scalar, M: Model<T>>(
     origin: &Path,
     options: LoadOptions,
 ) -> Result<(), WeightsError> {
-    let header = Header::parse_all(bytes)
+    within_limit::<T, M>(bytes).map_err(|fault| WeightsError::of::<T, M>(fault, origin))?;
+    let header = Header::parse_all(bytes, max_tensors::<T, M>())
         .map_err(|c| WeightsError::of::<T, M>(Fault::Corrupt(c), origin))?;
     read_header::<T, M>(&header, model.params_mut(), options)
         .map_err(|fault| WeightsError::of::<T, M>(fault, origin))
@@ -310,6 +324,12 @@ impl WeightsError {
                 tensor: tensor.to_string(),
                 index,
                 value,
+            },
+            Fault::TooManyTensors { limit, offset } => WeightsError::TooManyTensors {
+                path,
+                model: M::NAME,
+                limit,
+                offset,
             },
         }
     }

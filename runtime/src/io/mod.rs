@@ -111,7 +111,8 @@ pub use file::{
 #[cfg(feature = "save")]
 pub use file::{save, save_as, to_bytes, to_bytes_as};
 pub use read::{
-    read, read_into, read_into_with, read_params, read_params_with, Dims, ReadError, TensorName,
+    max_tensors, read, read_into, read_into_with, read_params, read_params_with, Dims, ReadError,
+    TensorName,
 };
 
 /// How a weight file names and lays out the tensors (see the [module docs](self)).

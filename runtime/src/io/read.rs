@@ -2,7 +2,7 @@
 //! `std`: the path for weights compiled into the binary with `include_bytes!`. The file
 //! functions of `std` builds call it too, and turn its [`Fault`] into their own errors.
 
-use super::header::{Corrupt, Entry, Header, JsonStr};
+use super::header::{Corrupt, Entry, Header, JsonStr, WINDOW};
 use super::layout::{specs, Map, Naming, Shape, Spec};
 use super::LoadOptions;
 use crate::{Model, Scalar};
@@ -231,6 +231,38 @@ pub enum ReadError {
         /// The value: NaN or ±∞.
         value: f64,
     },
+    /// The header holds more tensors than the model can need ([`max_tensors`]): reading stops
+    /// at the first one beyond, so that the work is bounded by the model, not by the file.
+    TooManyTensors {
+        /// The model's type name ([`Model::NAME`]).
+        model: &'static str,
+        /// The most tensors a file for this model may hold.
+        limit: usize,
+        /// The byte of the file where the first tensor beyond the limit starts.
+        offset: usize,
+    },
+}
+
+/// The most tensors a weight file for model `M` may hold: twice the most it has in any
+/// naming, plus 64 (room for a file's extra tensors with
+/// [`LoadOptions::ignore_unexpected`](super::LoadOptions::ignore_unexpected), and for
+/// [`ReadError::Unexpected`] to name the extra tensor of a careless file). A header with more
+/// is [`ReadError::TooManyTensors`], found before any other check: every reader's work is
+/// bounded by the model (a header of a million entries is rejected after reading the first
+/// few).
+pub fn max_tensors<T: Scalar, M: Model<T>>() -> usize {
+    let namings = [
+        Naming::Sequential,
+        Naming::ByName,
+        Naming::Keras,
+        Naming::Bare,
+    ];
+    let most = namings
+        .iter()
+        .map(|&naming| specs(M::INPUT_SHAPE, M::LAYERS, naming).count())
+        .max()
+        .unwrap_or(0);
+    2 * most + WINDOW
 }
 
 impl fmt::Display for ReadError {
@@ -291,6 +323,14 @@ impl fmt::Display for ReadError {
             } => write!(
                 f,
                 "tensor `{tensor}` holds a non-finite value ({value}) at element {index}"
+            ),
+            ReadError::TooManyTensors {
+                model,
+                limit,
+                offset,
+            } => write!(
+                f,
+                "the file holds more than {limit} tensors, more than the model `{model}` can need (the next one starts at byte {offset})"
             ),
         }
     }
@@ -353,6 +393,10 @@ pub(crate) enum Fault<'a> {
         index: usize,
         value: f64,
     },
+    TooManyTensors {
+        limit: usize,
+        offset: usize,
+    },
 }
 
 impl From<Corrupt> for Fault<'_> {
@@ -412,6 +456,11 @@ impl Fault<'_> {
                 tensor: name(tensor),
                 index,
                 value,
+            },
+            Fault::TooManyTensors { limit, offset } => ReadError::TooManyTensors {
+                model: M::NAME,
+                limit,
+                offset,
             },
         }
     }
@@ -485,7 +534,19 @@ pub(crate) fn read_params_raw<'a, T: Scalar, M: Model<T>>(
             found: params.len(),
         });
     }
+    within_limit::<T, M>(bytes)?;
     read_header::<T, M>(&Header::parse(bytes)?, params, options)
+}
+
+/// [`Fault::TooManyTensors`] if the header holds more than [`max_tensors`]: checked first, by
+/// reading no further than the first tensor beyond.
+#[allow(clippy::result_large_err)]
+pub(crate) fn within_limit<'a, T: Scalar, M: Model<T>>(bytes: &'a [u8]) -> Result<(), Fault<'a>> {
+    let limit = max_tensors::<T, M>();
+    match Header::beyond(bytes, limit) {
+        Some(offset) => Err(Fault::TooManyTensors { limit, offset }),
+        None => Ok(()),
+    }
 }
 
 /// [`read_params_raw`] from a parsed header.
