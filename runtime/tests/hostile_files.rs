@@ -221,6 +221,41 @@ fn with_metadata(key: &str, value: &str) -> Vec<u8> {
     file(header.trim_end(), &bytes[8 + len..])
 }
 
+#[test]
+fn a_checkpoint_header_larger_than_the_model_can_need_is_rejected() {
+    // 4 MiB of header (valid JSON: whitespace) for a model of two tensors: rejected from the
+    // 8-byte length alone (a 120 MB header loaded, at 844 MiB peak).
+    let bytes = trained().checkpoint_bytes();
+    let len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&bytes[8..8 + len]).unwrap();
+    let padded = format!("{}{}", header, " ".repeat(4 << 20));
+    let huge = file(&padded, &bytes[8 + len..]);
+    match load(&huge) {
+        CheckpointError::HeaderTooLarge {
+            model: "Net",
+            found,
+            limit,
+            ..
+        } => assert!(found == padded.len() as u64 && limit < found, "{limit}"),
+        other => panic!("expected HeaderTooLarge, got {other:?}"),
+    }
+    // More entries than the model, its optimizer and fit can need.
+    let mut many = header.trim_end().strip_suffix('}').unwrap().to_string();
+    let data_len = bytes.len() - 8 - len;
+    for i in 0..100 {
+        many.push_str(&format!(
+            r#","pad{i}":{{"dtype":"U8","shape":[0],"data_offsets":[{data_len},{data_len}]}}"#
+        ));
+    }
+    many.push('}');
+    let err = load(&file(&many, &bytes[8 + len..]));
+    assert!(
+        matches!(err, CheckpointError::TooManyTensors { model: "Net", .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("more than"), "{err}");
+}
+
 fn load(bytes: &[u8]) -> CheckpointError {
     let mut t = Net::new(9).compile(Adam::new(0.01), MeanSquaredError);
     let before = t.model().params().to_vec();
