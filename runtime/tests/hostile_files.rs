@@ -404,3 +404,74 @@ proptest! {
         prop_assert_eq!(ok, epoch <= io::checkpoint::MAX_EPOCH);
     }
 }
+
+// ----- files that are not files -----
+
+/// A FIFO with no writer: opening it for reading would block until one comes.
+#[cfg(unix)]
+fn fifo(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("weights.safetensors");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    path
+}
+
+#[cfg(unix)]
+#[test]
+fn loading_a_fifo_is_refused_not_blocked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fifo(dir.path());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = path.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(io::load::<f32, Net<f32>>(&reader).map(|_| ()));
+    });
+    // A guard against hanging the suite, not a timed assertion: if the load blocks, give it
+    // an empty writer so that it returns, and fail.
+    let result = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .unwrap_or_else(|_| {
+            drop(std::fs::OpenOptions::new().write(true).open(&path));
+            panic!("io::load blocked on a FIFO");
+        });
+    match result {
+        Err(WeightsError::NotAFile { kind, .. }) => assert_eq!(kind, "a FIFO"),
+        other => panic!("expected NotAFile, got {other:?}"),
+    }
+    let err = io::load::<f32, Net<f32>>(dir.path())
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            WeightsError::NotAFile {
+                kind: "a directory",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_loads_when_the_caller_opts_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fifo(dir.path());
+    let bytes = io::to_bytes(&Net::<f32>::new(5));
+    let writer = {
+        let (path, bytes) = (path.clone(), bytes.clone());
+        std::thread::spawn(move || std::fs::write(path, bytes).unwrap())
+    };
+    let options = io::LoadOptions {
+        allow_non_regular: true,
+        ..io::LoadOptions::default()
+    };
+    let net: Net<f32> = io::load_with(&path, options).unwrap();
+    writer.join().unwrap();
+    assert_eq!(net.params(), Net::<f32>::new(5).params());
+}

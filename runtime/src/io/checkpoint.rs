@@ -756,9 +756,11 @@ impl<'h, 'a> Parsed<'h, 'a> {
     }
 }
 
+/// The checkpoint's bytes; a path that is not a regular file is refused before it is opened
+/// (`WeightsError::NotAFile`), as weight files are.
 fn read(path: &Path) -> Result<Vec<u8>, CheckpointError> {
-    std::fs::read(path).map_err(|source| CheckpointError::Io {
-        path: path.to_path_buf(),
-        source,
+    super::file::read_file(path, false).map_err(|e| match e {
+        WeightsError::Io { path, source } => CheckpointError::Io { path, source },
+        other => other.into(),
     })
 }

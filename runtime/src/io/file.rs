@@ -17,6 +17,16 @@ use std::path::{Path, PathBuf};
 /// Why a weight file could not be written or read.
 #[derive(Debug, thiserror::Error)]
 pub enum WeightsError {
+    /// The path is not a regular file (a FIFO, a device, a socket, a folder), and the caller
+    /// did not opt in with [`LoadOptions::allow_non_regular`]: reading it could block forever.
+    #[error("{path}: is {kind}, not a regular file (reading it could block forever; set `LoadOptions::allow_non_regular` to read it anyway)")]
+    NotAFile {
+        /// The path given.
+        path: PathBuf,
+        /// What it is: "a FIFO", "a character device", "a block device", "a socket",
+        /// "a directory".
+        kind: &'static str,
+    },
     /// The file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -230,11 +240,59 @@ pub fn load_into_with<T: Scalar, M: Model<T>>(
     options: LoadOptions,
 ) -> Result<(), WeightsError> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|source| WeightsError::Io {
+    let bytes = read_file(path, options.allow_non_regular)?;
+    from_bytes_into_with(model, &bytes, path, options)
+}
+
+/// The bytes of the file at `path`, refusing anything but a regular file unless `any` (checked
+/// before opening, since opening a FIFO for reading blocks until a writer comes, and again on
+/// the opened file, in case the path was swapped in between).
+pub(crate) fn read_file(path: &Path, any: bool) -> Result<Vec<u8>, WeightsError> {
+    use std::io::Read;
+    let io = |source| WeightsError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    from_bytes_into_with(model, &bytes, path, options)
+    };
+    let regular = |meta: std::fs::Metadata| match special(&meta.file_type()) {
+        Some(kind) if !any => Err(WeightsError::NotAFile {
+            path: path.to_path_buf(),
+            kind,
+        }),
+        _ => Ok(meta.len()),
+    };
+    regular(std::fs::metadata(path).map_err(io)?)?;
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let len = regular(file.metadata().map_err(io)?)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.read_to_end(&mut bytes).map_err(io)?;
+    Ok(bytes)
+}
+
+/// What a file that is not regular is ("a FIFO", ...), or `None` for a regular file.
+fn special(kind: &std::fs::FileType) -> Option<&'static str> {
+    if kind.is_file() {
+        return None;
+    }
+    if kind.is_dir() {
+        return Some("a directory");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return Some("a FIFO");
+        }
+        if kind.is_char_device() {
+            return Some("a character device");
+        }
+        if kind.is_block_device() {
+            return Some("a block device");
+        }
+        if kind.is_socket() {
+            return Some("a socket");
+        }
+    }
+    Some("an unusual file")
 }
 
 /// Reads parameters from safetensors bytes into `model`; `origin` names the source in errors.

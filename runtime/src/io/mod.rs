@@ -67,7 +67,10 @@
 //! tensor at fault: missing and unexpected tensors, tensors of different formats mixed in one
 //! file, wrong shapes (expected and found), wrong dtypes, non-finite values, truncated or corrupt
 //! bytes, and what the safetensors format forbids: two tensors of one name, overlapping or
-//! out-of-range `data_offsets`, bytes no tensor covers (gaps, trailing bytes). It never panics on malformed bytes, and a failed load leaves the model unchanged.
+//! out-of-range `data_offsets`, bytes no tensor covers (gaps, trailing bytes), a key twice in a tensor's entry, and more tensors
+//! than the model can need ([`max_tensors`], which bounds every read by the model). A path that
+//! is not a regular file (a FIFO, a device) is refused before it is opened, unless
+//! [`LoadOptions::allow_non_regular`] says otherwise. It never panics on malformed bytes, and a failed load leaves the model unchanged.
 //!
 //! ```
 //! # use kiln::model;
@@ -138,4 +141,9 @@ pub struct LoadOptions {
     /// Skip tensors that belong to no naming of the model (PyTorch's `strict=False`, for
     /// unexpected tensors only: missing tensors are still errors).
     pub ignore_unexpected: bool,
+    /// Read a path that is not a regular file: a FIFO, a character device, a socket (`std`
+    /// only). Off by default, which makes such a path a `WeightsError::NotAFile` before it is
+    /// opened, since reading one can block until a writer comes, or never end. With it on,
+    /// `load_with` reads the path to its end, as `std::fs::read` does.
+    pub allow_non_regular: bool,
 }
