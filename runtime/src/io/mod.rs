@@ -60,8 +60,11 @@
 //! exclusively (`O_EXCL`, an unpredictable name) in the same folder, synced, then renamed over
 //! the target, so an interrupted save never leaves a half-written file under the final name,
 //! concurrent saves to one path each rename a whole file, and a symlink planted where the
-//! temporary file would go is never written through. Temporary files left by killed processes
-//! are removed by the next save to the same path (on Linux). [`checkpoint`] holds the training
+//! temporary file would go is never written through. The temporary file is locked (`flock`)
+//! while it is written, and temporary files left by killed processes are removed by the next
+//! save to the same path: those nobody holds locked, whatever PID namespace their writer ran
+//! in. A temporary name that would pass 255 bytes is shortened (a hash of the target's name),
+//! so every valid file name saves. [`checkpoint`] holds the training
 //! checkpoints, which go through the same reader, writer and save. Loading checks every tensor's name,
 //! dtype, shape and values and reports the first problem ([`WeightsError`]) with the file and
 //! tensor at fault: missing and unexpected tensors, tensors of different formats mixed in one
