@@ -475,3 +475,58 @@ fn a_fifo_loads_when_the_caller_opts_in() {
     writer.join().unwrap();
     assert_eq!(net.params(), Net::<f32>::new(5).params());
 }
+
+// ----- statistics a layer cannot have -----
+
+model! { struct Bn { Input(3), BatchNormalization() } }
+
+/// `Bn`'s PyTorch file with `num_batches_tracked` (I64) set to `count`.
+fn with_batches_tracked(count: i64) -> Vec<u8> {
+    let mut bytes = io::to_bytes(&Bn::<f32>::new(0));
+    let len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&bytes[8..8 + len]).unwrap();
+    let entry = header.find("\"0.num_batches_tracked\"").unwrap();
+    let offsets = entry + header[entry..].find("data_offsets\":[").unwrap() + 15;
+    let begin: usize = header[offsets..]
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    bytes[8 + len + begin..8 + len + begin + 8].copy_from_slice(&count.to_le_bytes());
+    bytes
+}
+
+#[test]
+fn a_negative_or_absurd_num_batches_tracked_is_rejected() {
+    for count in [0, 1, 1 << 40] {
+        let net: Bn<f32> = io::read(&with_batches_tracked(count)).unwrap();
+        assert_eq!(*net.params().last().unwrap(), count as f32);
+    }
+    for count in [-1, i64::MIN, (1 << 53) + 1, i64::MAX] {
+        let bytes = with_batches_tracked(count);
+        let err = io::read::<f32, Bn<f32>>(&bytes).map(|_| ()).unwrap_err();
+        match err {
+            io::ReadError::OutOfRange { tensor, index, .. } => {
+                assert!(tensor == "0.num_batches_tracked" && index == 0, "{err}");
+            }
+            other => panic!("{count}: expected OutOfRange, got {other}"),
+        }
+        let err =
+            io::from_bytes_into(&mut Bn::<f32>::seeded(0), &bytes, Path::new("bn")).unwrap_err();
+        assert!(
+            matches!(&err, WeightsError::OutOfRange { tensor, .. } if tensor == "0.num_batches_tracked"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("num_batches_tracked"), "{err}");
+    }
+    // Keras' names keep the count in the model's dtype: a fraction is no count either.
+    let mut net = Bn::<f32>::seeded(0);
+    *net.params_mut().last_mut().unwrap() = 2.5;
+    let bytes = io::to_bytes_as(&net, io::Format::Keras);
+    let err = io::read::<f32, Bn<f32>>(&bytes).map(|_| ()).unwrap_err();
+    assert!(
+        matches!(err, io::ReadError::OutOfRange { value: 2.5, .. }),
+        "{err}"
+    );
+}

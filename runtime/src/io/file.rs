@@ -122,6 +122,21 @@ pub enum WeightsError {
         /// The value: NaN or ±∞.
         value: f64,
     },
+    /// A value the tensor cannot hold: a count (BatchNorm's `num_batches_tracked`) that is
+    /// negative, fractional or above [`super::MAX_COUNT`].
+    #[error("{path}: tensor `{tensor}` holds {value} at element {index}, but its values must be {expected}")]
+    OutOfRange {
+        /// The file read (for bytes, the `origin` given for them).
+        path: PathBuf,
+        /// The tensor's name in the file.
+        tensor: String,
+        /// The element's flat index, in the tensor's row-major order.
+        index: usize,
+        /// The value.
+        value: f64,
+        /// What the values must be: "a whole count from 0 to 2⁵³".
+        expected: &'static str,
+    },
     /// The header holds more tensors than the model can need ([`super::max_tensors`]); reading
     /// stopped at the first one beyond.
     #[error("{path}: the file holds more than {limit} tensors, more than the model `{model}` can need (the next one starts at byte {offset})")]
@@ -382,6 +397,18 @@ impl WeightsError {
                 tensor: tensor.to_string(),
                 index,
                 value,
+            },
+            Fault::OutOfRange {
+                tensor,
+                index,
+                value,
+                expected,
+            } => WeightsError::OutOfRange {
+                path,
+                tensor: tensor.to_string(),
+                index,
+                value,
+                expected,
             },
             Fault::TooManyTensors { limit, offset } => WeightsError::TooManyTensors {
                 path,

@@ -118,7 +118,7 @@ pub use file::{
 pub use file::{save, save_as, to_bytes, to_bytes_as};
 pub use read::{
     max_tensors, read, read_into, read_into_with, read_params, read_params_with, Dims, ReadError,
-    TensorName,
+    TensorName, MAX_COUNT,
 };
 
 /// How a weight file names and lays out the tensors (see the [module docs](self)).

@@ -231,6 +231,18 @@ pub enum ReadError {
         /// The value: NaN or ±∞.
         value: f64,
     },
+    /// A value the tensor cannot hold: a count (BatchNorm's `num_batches_tracked`) that is
+    /// negative, fractional or above [`MAX_COUNT`].
+    OutOfRange {
+        /// The tensor's name in the file.
+        tensor: TensorName,
+        /// The element's flat index, in the tensor's row-major order.
+        index: usize,
+        /// The value.
+        value: f64,
+        /// What the values must be: "a whole count from 0 to 2⁵³".
+        expected: &'static str,
+    },
     /// The header holds more tensors than the model can need ([`max_tensors`]): reading stops
     /// at the first one beyond, so that the work is bounded by the model, not by the file.
     TooManyTensors {
@@ -324,6 +336,15 @@ impl fmt::Display for ReadError {
                 f,
                 "tensor `{tensor}` holds a non-finite value ({value}) at element {index}"
             ),
+            ReadError::OutOfRange {
+                tensor,
+                index,
+                value,
+                expected,
+            } => write!(
+                f,
+                "tensor `{tensor}` holds {value} at element {index}, but its values must be {expected}"
+            ),
             ReadError::TooManyTensors {
                 model,
                 limit,
@@ -393,6 +414,12 @@ pub(crate) enum Fault<'a> {
         index: usize,
         value: f64,
     },
+    OutOfRange {
+        tensor: Name<'a>,
+        index: usize,
+        value: f64,
+        expected: &'static str,
+    },
     TooManyTensors {
         limit: usize,
         offset: usize,
@@ -456,6 +483,17 @@ impl Fault<'_> {
                 tensor: name(tensor),
                 index,
                 value,
+            },
+            Fault::OutOfRange {
+                tensor,
+                index,
+                value,
+                expected,
+            } => ReadError::OutOfRange {
+                tensor: name(tensor),
+                index,
+                value,
+                expected,
             },
             Fault::TooManyTensors { limit, offset } => ReadError::TooManyTensors {
                 model: M::NAME,
@@ -593,12 +631,39 @@ pub(crate) fn read_header<'a, T: Scalar, M: Model<T>>(
     Ok(())
 }
 
-/// A count stored as `I64` (8 little-endian bytes) as a scalar; negative counts are kept as
-/// they are, and are finite.
+/// The largest count a weight file may hold (BatchNorm's `num_batches_tracked`): 2⁵³, the
+/// largest below which every whole number is exact in `f64`, far beyond any training.
+pub const MAX_COUNT: u64 = 1 << 53;
+
+/// A count stored as `I64` (8 little-endian bytes) as a scalar (checked by [`check_count`]
+/// first).
 fn count<T: Scalar>(bytes: &[u8]) -> T {
+    T::of(raw_count(bytes) as f64)
+}
+
+fn raw_count(bytes: &[u8]) -> i64 {
     let mut le = [0u8; 8];
     le.copy_from_slice(&bytes[..8]);
-    T::of(i64::from_le_bytes(le) as f64)
+    i64::from_le_bytes(le)
+}
+
+/// Whether a counter's element (`I64`, or the model's dtype) is a whole count from 0 to
+/// [`MAX_COUNT`].
+fn check_count<T: Scalar>(chunk: &[u8], int: bool) -> Result<(), f64> {
+    if int {
+        let raw = raw_count(chunk);
+        return match u64::try_from(raw) {
+            Ok(n) if n <= MAX_COUNT => Ok(()),
+            _ => Err(raw as f64),
+        };
+    }
+    let v = T::read_le(chunk).to_f64();
+    let whole = v >= 0.0 && v <= MAX_COUNT as f64 && v.fract() == 0.0;
+    if whole {
+        Ok(())
+    } else {
+        Err(v)
+    }
 }
 
 /// Whether a file tensor called `name` belongs to `M` under `naming`.
@@ -747,6 +812,15 @@ fn check<'a, T: Scalar, M: Model<T>>(header: &Header<'a>, naming: Naming) -> Res
                     index: i,
                     value: v.to_f64(),
                 });
+            }
+            // A count in every naming (Keras' files keep it in the model's dtype).
+            if spec.param.torch.iter().any(|t| t.counter) {
+                check_count::<T>(chunk, counter).map_err(|value| Fault::OutOfRange {
+                    tensor,
+                    index: i,
+                    value,
+                    expected: "a whole count from 0 to 2⁵³",
+                })?;
             }
             if let Some((first_spec, first_entry)) = first {
                 let Some(a) = first_entry.data.get(i * size..(i + 1) * size) else {
