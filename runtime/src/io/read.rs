@@ -658,7 +658,7 @@ fn check_count<T: Scalar>(chunk: &[u8], int: bool) -> Result<(), f64> {
         };
     }
     let v = T::read_le(chunk).to_f64();
-    let whole = v >= 0.0 && v <= MAX_COUNT as f64 && v.fract() == 0.0;
+    let whole = (0.0..=MAX_COUNT as f64).contains(&v) && (v as u64) as f64 == v;
     if whole {
         Ok(())
     } else {
