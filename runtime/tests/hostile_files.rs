@@ -530,3 +530,55 @@ fn a_negative_or_absurd_num_batches_tracked_is_rejected() {
         "{err}"
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// A tensor entry of random keys, some repeated or missing, some spelt with escapes: the
+    /// header is corrupt exactly when one of the three keys is not there once.
+    #[test]
+    fn random_entries_with_repeated_keys_are_corrupt_exactly_when_a_key_is_not_there_once(
+        keys in proptest::collection::vec((0usize..4, any::<bool>()), 0..7),
+    ) {
+        const KEYS: [(&str, &str); 4] = [
+            ("dtype", r#""U8""#),
+            ("shape", "[4]"),
+            ("data_offsets", "[0,4]"),
+            ("other", r#"{"dtype":1}"#),
+        ];
+        let fields: Vec<String> = keys
+            .iter()
+            .map(|&(k, escaped)| {
+                let (key, value) = KEYS[k];
+                let key = if escaped {
+                    format!("\\u{:04x}{}", key.as_bytes()[0], &key[1..])
+                } else {
+                    key.to_string()
+                };
+                format!(r#""{key}":{value}"#)
+            })
+            .collect();
+        let header = format!(r#"{{"t":{{{}}}}}"#, fields.join(","));
+        let mut params = [0.0f32; 3];
+        let err = io::read_params::<f32, Net>(&file(&header, &[0; 4]), &mut params).unwrap_err();
+        let once = (0..3).all(|k| keys.iter().filter(|&&(key, _)| key == k).count() == 1);
+        let corrupt = matches!(err, io::ReadError::Corrupt { .. });
+        prop_assert_eq!(corrupt, !once, "{}: {}", header, err);
+        if !once && (0..3).all(|k| keys.iter().any(|&(key, _)| key == k)) {
+            prop_assert!(err.to_string().contains("twice"), "{}", err);
+        }
+    }
+
+    /// Random BatchNorm counts: a file loads exactly when its `num_batches_tracked` is a count
+    /// from 0 to 2⁵³, and never panics.
+    #[test]
+    fn random_batchnorm_counts_load_exactly_when_they_are_counts(count in any::<i64>()) {
+        let loaded = io::read::<f32, Bn<f32>>(&with_batches_tracked(count));
+        let valid = (0..=1i64 << 53).contains(&count);
+        prop_assert_eq!(loaded.is_ok(), valid, "{}", count);
+        if !valid {
+            let is_out_of_range = matches!(loaded, Err(io::ReadError::OutOfRange { .. }));
+            prop_assert!(is_out_of_range);
+        }
+    }
+}
