@@ -133,3 +133,24 @@ fn a_window_longer_than_any_series_is_displayed_without_panicking() {
     let err = data::windows(&[1.0f32, 2.0], usize::MAX).unwrap_err();
     assert!(err.to_string().contains("18446744073709551616"), "{err}");
 }
+
+#[test]
+fn a_csv_line_longer_than_the_line_cap_is_refused_without_buffering_it() {
+    // One line of 20 MiB: the CSV reader would buffer it whole, and trim a copy (CSV from
+    // /dev/zero took 5.1 GiB to reach the 1 GiB cap). A line past MAX_CSV_LINE_BYTES is the
+    // error, with its number.
+    let d = dir();
+    let path = d.path().join("wide.csv");
+    let mut text = String::from("x,y\n1,2\n");
+    text.push_str(&"7".repeat(20 << 20));
+    std::fs::write(&path, text).unwrap();
+    let err = data::Table::from_csv_all(&path, "y").unwrap_err();
+    match &err {
+        DataError::TooLarge { what, limit, .. } => {
+            assert_eq!(*limit, data::MAX_CSV_LINE_BYTES);
+            assert!(what.contains("line 3"), "{what}");
+        }
+        other => panic!("expected TooLarge, got {other}"),
+    }
+    const { assert!(data::MAX_CSV_LINE_BYTES < 20 << 20) };
+}

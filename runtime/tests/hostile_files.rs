@@ -87,6 +87,29 @@ fn duplicate_tensor_names_are_rejected() {
 }
 
 #[test]
+fn a_repeated_key_in_a_tensor_entry_is_rejected() {
+    // The format forbids it and the reference parser rejects it: which `dtype` is meant?
+    for key in [
+        r#""dtype":"F64""#,
+        r#""shape":[2,1]"#,
+        r#""data_offsets":[0,8]"#,
+        r#""\u0064type":"F32""#,
+    ] {
+        let header = format!(
+            r#"{{"0.weight":{{"dtype":"F32","shape":[1,2],"data_offsets":[0,8],{key}}},"0.bias":{{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}}}"#
+        );
+        let reason = corrupt_reason(&file(&header, &[0; 12]));
+        assert!(reason.contains("twice"), "{key}: {reason}");
+        let mut params = [0.0f32; 3];
+        let err = io::read_params::<f32, Net>(&file(&header, &[0; 12]), &mut params).unwrap_err();
+        assert!(
+            matches!(err, io::ReadError::Corrupt { reason, .. } if reason.contains("twice")),
+            "{key}: {err}"
+        );
+    }
+}
+
+#[test]
 fn an_empty_tensor_inside_another_is_rejected() {
     let header = r#"{"0.weight":{"dtype":"F32","shape":[1,2],"data_offsets":[0,8]},"0.bias":{"dtype":"F32","shape":[1],"data_offsets":[8,12]},"e":{"dtype":"F32","shape":[0],"data_offsets":[4,4]}}"#;
     let reason = corrupt_reason(&file(header, &[0; 12]));
@@ -95,11 +118,11 @@ fn an_empty_tensor_inside_another_is_rejected() {
 
 #[test]
 fn the_no_std_reader_checks_the_same_in_windows() {
-    // More tensors than the allocation-free reader compares at once (64): a duplicate far
-    // apart is still found.
+    // More tensors than the allocation-free reader compares at once (64), within what the
+    // model can need (2 × 2 + 64): a duplicate far apart is still found.
     let mut header = String::from("{");
-    for i in 0..150 {
-        let name = if i == 149 { 3 } else { i };
+    for i in 0..68 {
+        let name = if i == 67 { 3 } else { i };
         header.push_str(&format!(
             r#""t{name}":{{"dtype":"U8","shape":[1],"data_offsets":[{i},{}]}},"#,
             i + 1
@@ -107,13 +130,74 @@ fn the_no_std_reader_checks_the_same_in_windows() {
     }
     header.pop();
     header.push('}');
-    let bytes = file(&header, &[0; 150]);
+    let bytes = file(&header, &[0; 68]);
     let mut params = [0.0f32; 3];
     let err = io::read_params::<f32, Net>(&bytes, &mut params).unwrap_err();
     assert!(
         matches!(err, io::ReadError::Corrupt { reason, .. } if reason.contains("same name")),
         "{err}"
     );
+}
+
+/// A header of `n` one-byte tensors `t0`, `t1`, ... and its bytes, with where each entry
+/// starts in the file.
+fn many_tensors(n: usize) -> (Vec<u8>, Vec<usize>) {
+    let mut header = String::from("{");
+    let mut starts = Vec::with_capacity(n);
+    for i in 0..n {
+        starts.push(8 + header.len() + format!("\"t{i}\":").len());
+        header.push_str(&format!(
+            r#""t{i}":{{"dtype":"U8","shape":[1],"data_offsets":[{i},{}]}},"#,
+            i + 1
+        ));
+    }
+    header.pop();
+    header.push('}');
+    (file(&header, &vec![0; n]), starts)
+}
+
+#[test]
+fn a_header_with_more_tensors_than_the_model_can_need_is_rejected_early() {
+    // 200,000 entries for a model of two tensors: the reader stops at the first entry beyond
+    // what the model can need (2 × 2 + 64), which bounds its work by the model, not the file
+    // (the reader was quadratic in the entries: 1M took minutes).
+    let (bytes, starts) = many_tensors(200_000);
+    let mut params = [0.0f32; 3];
+    let err = io::read_params::<f32, Net>(&bytes, &mut params).unwrap_err();
+    assert_eq!(
+        err,
+        io::ReadError::TooManyTensors {
+            model: "Net",
+            limit: 68,
+            offset: starts[68],
+        },
+        "{err}"
+    );
+    assert!(err.to_string().contains("more than 68 tensors"), "{err}");
+    for options in [io::LoadOptions::default(), lenient()] {
+        let mut params = [0.0f32; 3];
+        let err = io::read_params_with::<f32, Net>(&bytes, &mut params, options).unwrap_err();
+        assert!(matches!(err, io::ReadError::TooManyTensors { .. }), "{err}");
+        let err =
+            io::from_bytes_into_with(&mut Net::<f32>::new(0), &bytes, Path::new("x"), options)
+                .unwrap_err();
+        assert!(
+            matches!(err, WeightsError::TooManyTensors { limit: 68, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().starts_with("x: "), "{err}");
+    }
+    // At the limit, the usual checks run: the tensors do not belong to the model.
+    let (bytes, _) = many_tensors(68);
+    let err = io::read_params::<f32, Net>(&bytes, &mut params).unwrap_err();
+    assert!(matches!(err, io::ReadError::Unexpected { .. }), "{err}");
+}
+
+fn lenient() -> io::LoadOptions {
+    io::LoadOptions {
+        ignore_unexpected: true,
+        ..io::LoadOptions::default()
+    }
 }
 
 // ----- checkpoints -----
@@ -135,6 +219,41 @@ fn with_metadata(key: &str, value: &str) -> Vec<u8> {
     let end = start + header[start..].find('"').unwrap();
     let header = format!("{}{value}{}", &header[..start], &header[end..]);
     file(header.trim_end(), &bytes[8 + len..])
+}
+
+#[test]
+fn a_checkpoint_header_larger_than_the_model_can_need_is_rejected() {
+    // 4 MiB of header (valid JSON: whitespace) for a model of two tensors: rejected from the
+    // 8-byte length alone (a 120 MB header loaded, at 844 MiB peak).
+    let bytes = trained().checkpoint_bytes();
+    let len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&bytes[8..8 + len]).unwrap();
+    let padded = format!("{}{}", header, " ".repeat(4 << 20));
+    let huge = file(&padded, &bytes[8 + len..]);
+    match load(&huge) {
+        CheckpointError::HeaderTooLarge {
+            model: "Net",
+            found,
+            limit,
+            ..
+        } => assert!(found == padded.len() as u64 && limit < found, "{limit}"),
+        other => panic!("expected HeaderTooLarge, got {other:?}"),
+    }
+    // More entries than the model, its optimizer and fit can need.
+    let mut many = header.trim_end().strip_suffix('}').unwrap().to_string();
+    let data_len = bytes.len() - 8 - len;
+    for i in 0..100 {
+        many.push_str(&format!(
+            r#","pad{i}":{{"dtype":"U8","shape":[0],"data_offsets":[{data_len},{data_len}]}}"#
+        ));
+    }
+    many.push('}');
+    let err = load(&file(&many, &bytes[8 + len..]));
+    assert!(
+        matches!(err, CheckpointError::TooManyTensors { model: "Net", .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("more than"), "{err}");
 }
 
 fn load(bytes: &[u8]) -> CheckpointError {
@@ -283,5 +402,183 @@ proptest! {
         let bytes = with_metadata("checkpoint.epoch", &epoch.to_string());
         let ok = t.load_checkpoint_bytes(&bytes, Path::new("c")).is_ok();
         prop_assert_eq!(ok, epoch <= io::checkpoint::MAX_EPOCH);
+    }
+}
+
+// ----- files that are not files -----
+
+/// A FIFO with no writer: opening it for reading would block until one comes.
+#[cfg(unix)]
+fn fifo(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("weights.safetensors");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    path
+}
+
+#[cfg(unix)]
+#[test]
+fn loading_a_fifo_is_refused_not_blocked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fifo(dir.path());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = path.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(io::load::<f32, Net<f32>>(&reader).map(|_| ()));
+    });
+    // A guard against hanging the suite, not a timed assertion: if the load blocks, give it
+    // an empty writer so that it returns, and fail.
+    let result = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .unwrap_or_else(|_| {
+            drop(std::fs::OpenOptions::new().write(true).open(&path));
+            panic!("io::load blocked on a FIFO");
+        });
+    match result {
+        Err(WeightsError::NotAFile { kind, .. }) => assert_eq!(kind, "a FIFO"),
+        other => panic!("expected NotAFile, got {other:?}"),
+    }
+    let err = io::load::<f32, Net<f32>>(dir.path())
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            WeightsError::NotAFile {
+                kind: "a directory",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_loads_when_the_caller_opts_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fifo(dir.path());
+    let bytes = io::to_bytes(&Net::<f32>::new(5));
+    let writer = {
+        let (path, bytes) = (path.clone(), bytes.clone());
+        std::thread::spawn(move || std::fs::write(path, bytes).unwrap())
+    };
+    let options = io::LoadOptions {
+        allow_non_regular: true,
+        ..io::LoadOptions::default()
+    };
+    let net: Net<f32> = io::load_with(&path, options).unwrap();
+    writer.join().unwrap();
+    assert_eq!(net.params(), Net::<f32>::new(5).params());
+}
+
+// ----- statistics a layer cannot have -----
+
+model! { struct Bn { Input(3), BatchNormalization() } }
+
+/// `Bn`'s PyTorch file with `num_batches_tracked` (I64) set to `count`.
+fn with_batches_tracked(count: i64) -> Vec<u8> {
+    let mut bytes = io::to_bytes(&Bn::<f32>::new(0));
+    let len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&bytes[8..8 + len]).unwrap();
+    let entry = header.find("\"0.num_batches_tracked\"").unwrap();
+    let offsets = entry + header[entry..].find("data_offsets\":[").unwrap() + 15;
+    let begin: usize = header[offsets..]
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    bytes[8 + len + begin..8 + len + begin + 8].copy_from_slice(&count.to_le_bytes());
+    bytes
+}
+
+#[test]
+fn a_negative_or_absurd_num_batches_tracked_is_rejected() {
+    for count in [0, 1, 1 << 40] {
+        let net: Bn<f32> = io::read(&with_batches_tracked(count)).unwrap();
+        assert_eq!(*net.params().last().unwrap(), count as f32);
+    }
+    for count in [-1, i64::MIN, (1 << 53) + 1, i64::MAX] {
+        let bytes = with_batches_tracked(count);
+        let err = io::read::<f32, Bn<f32>>(&bytes).map(|_| ()).unwrap_err();
+        match err {
+            io::ReadError::OutOfRange { tensor, index, .. } => {
+                assert!(tensor == "0.num_batches_tracked" && index == 0, "{err}");
+            }
+            other => panic!("{count}: expected OutOfRange, got {other}"),
+        }
+        let err =
+            io::from_bytes_into(&mut Bn::<f32>::seeded(0), &bytes, Path::new("bn")).unwrap_err();
+        assert!(
+            matches!(&err, WeightsError::OutOfRange { tensor, .. } if tensor == "0.num_batches_tracked"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("num_batches_tracked"), "{err}");
+    }
+    // Keras' names keep the count in the model's dtype: a fraction is no count either.
+    let mut net = Bn::<f32>::seeded(0);
+    *net.params_mut().last_mut().unwrap() = 2.5;
+    let bytes = io::to_bytes_as(&net, io::Format::Keras);
+    let err = io::read::<f32, Bn<f32>>(&bytes).map(|_| ()).unwrap_err();
+    assert!(
+        matches!(err, io::ReadError::OutOfRange { value: 2.5, .. }),
+        "{err}"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// A tensor entry of random keys, some repeated or missing, some spelt with escapes: the
+    /// header is corrupt exactly when one of the three keys is not there once.
+    #[test]
+    fn random_entries_with_repeated_keys_are_corrupt_exactly_when_a_key_is_not_there_once(
+        keys in proptest::collection::vec((0usize..4, any::<bool>()), 0..7),
+    ) {
+        const KEYS: [(&str, &str); 4] = [
+            ("dtype", r#""U8""#),
+            ("shape", "[4]"),
+            ("data_offsets", "[0,4]"),
+            ("other", r#"{"dtype":1}"#),
+        ];
+        let fields: Vec<String> = keys
+            .iter()
+            .map(|&(k, escaped)| {
+                let (key, value) = KEYS[k];
+                let key = if escaped {
+                    format!("\\u{:04x}{}", key.as_bytes()[0], &key[1..])
+                } else {
+                    key.to_string()
+                };
+                format!(r#""{key}":{value}"#)
+            })
+            .collect();
+        let header = format!(r#"{{"t":{{{}}}}}"#, fields.join(","));
+        let mut params = [0.0f32; 3];
+        let err = io::read_params::<f32, Net>(&file(&header, &[0; 4]), &mut params).unwrap_err();
+        let once = (0..3).all(|k| keys.iter().filter(|&&(key, _)| key == k).count() == 1);
+        let corrupt = matches!(err, io::ReadError::Corrupt { .. });
+        prop_assert_eq!(corrupt, !once, "{}: {}", header, err);
+        if !once && (0..3).all(|k| keys.iter().any(|&(key, _)| key == k)) {
+            prop_assert!(err.to_string().contains("twice"), "{}", err);
+        }
+    }
+
+    /// Random BatchNorm counts: a file loads exactly when its `num_batches_tracked` is a count
+    /// from 0 to 2⁵³, and never panics.
+    #[test]
+    fn random_batchnorm_counts_load_exactly_when_they_are_counts(count in any::<i64>()) {
+        let loaded = io::read::<f32, Bn<f32>>(&with_batches_tracked(count));
+        let valid = (0..=1i64 << 53).contains(&count);
+        prop_assert_eq!(loaded.is_ok(), valid, "{}", count);
+        if !valid {
+            let is_out_of_range = matches!(loaded, Err(io::ReadError::OutOfRange { .. }));
+            prop_assert!(is_out_of_range);
+        }
     }
 }

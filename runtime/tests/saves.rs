@@ -138,3 +138,46 @@ fn a_save_killed_midway_leaves_a_loadable_file_and_no_temporary_files() {
     );
     assert!(started.elapsed() < Duration::from_secs(60));
 }
+
+#[test]
+fn a_temporary_file_another_save_holds_locked_is_not_removed_as_stale() {
+    // Another process's live temporary file, seen from a different PID namespace: its pid
+    // (beyond any pid_max) looks dead from here, it is old, but its writer holds it locked.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("net.safetensors");
+    let live = dir
+        .path()
+        .join(".net.safetensors.kiln-4194305-0123456789abcdef.tmp");
+    let held = std::fs::File::create(&live).unwrap();
+    std::fs::write(&live, b"half a file").unwrap();
+    held.set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+    held.try_lock().unwrap();
+    let net = Net::<f32>::new(1);
+    io::save(&net, &path).unwrap();
+    assert!(live.exists(), "a locked temporary file was removed");
+    // Once its writer is gone (the lock released with the handle), it is stale.
+    drop(held);
+    io::save(&net, &path).unwrap();
+    assert_eq!(
+        leftovers(dir.path(), "net.safetensors"),
+        Vec::<PathBuf>::new()
+    );
+}
+
+#[test]
+fn a_file_name_of_255_bytes_saves() {
+    // The temporary file's name must fit the file system's 255 bytes too.
+    let dir = tempfile::tempdir().unwrap();
+    let net = Net::<f32>::new(2);
+    for len in [200, 222, 223, 240, 255] {
+        let name = format!("{}.safetensors", "n".repeat(len - ".safetensors".len()));
+        let path = dir.path().join(&name);
+        io::save(&net, &path).unwrap_or_else(|e| panic!("{len}: {e}"));
+        let back: Net<f32> = io::load(&path).unwrap();
+        assert_eq!(back.params(), net.params());
+        io::save(&Net::<f32>::new(3), &path).unwrap();
+        assert_eq!(leftovers(dir.path(), &name), Vec::<PathBuf>::new());
+        std::fs::remove_file(&path).unwrap();
+    }
+}

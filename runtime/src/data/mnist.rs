@@ -6,6 +6,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{DataError, Dataset, Result};
 use crate::Scalar;
@@ -27,6 +28,26 @@ pub const MNIST_FILES: [&str; 4] = [
 /// Largest file [`read_maybe_gzip`] reads (after decompression): 4 GiB. IDX files are read up
 /// to the size their header declares instead.
 pub const MAX_READ_BYTES: u64 = 1 << 32;
+
+/// The default of [`max_inflated_bytes`]: 1 GiB (MNIST's largest file inflates to 47 MB).
+pub const DEFAULT_MAX_INFLATED_BYTES: u64 = 1 << 30;
+
+static MAX_INFLATED: AtomicU64 = AtomicU64::new(DEFAULT_MAX_INFLATED_BYTES);
+
+/// The most bytes any decompressing reader of kiln's inflates one file to: gzip IDX files
+/// ([`load_idx_images`], [`load_idx_labels`], [`Mnist::load`]) and [`read_maybe_gzip`]. An IDX
+/// file whose header declares more is [`DataError::TooLarge`] before anything is inflated;
+/// [`read_maybe_gzip`], which has no header to go by, stops there. One limit for the whole
+/// process, [`DEFAULT_MAX_INFLATED_BYTES`] unless [`set_max_inflated_bytes`] changed it.
+pub fn max_inflated_bytes() -> u64 {
+    MAX_INFLATED.load(Ordering::Relaxed)
+}
+
+/// Sets [`max_inflated_bytes`] for the whole process (e.g. to read a dataset larger than
+/// 1 GiB once inflated, or to hold a service to less).
+pub fn set_max_inflated_bytes(bytes: u64) {
+    MAX_INFLATED.store(bytes, Ordering::Relaxed);
+}
 
 /// How far past an IDX file's declared end a gzip stream is inflated (into nothing) to see
 /// whether it is corrupt: 16 MiB.
@@ -76,16 +97,21 @@ fn read_up_to(path: &Path, reader: &mut dyn Read, gzip: bool, limit: u64) -> Res
 /// A file without the gzip magic is returned as it is, so both `x.gz` and its decompressed form
 /// load the same way. Errors: [`DataError::Io`] if the file cannot be read, [`DataError::Gzip`]
 /// if the compressed stream is corrupt or cut short, [`DataError::TooLarge`] past
-/// [`MAX_READ_BYTES`] (an endless stream such as `/dev/zero` ends there).
+/// [`MAX_READ_BYTES`] (an endless stream such as `/dev/zero` ends there), or, for a gzip file,
+/// past [`max_inflated_bytes`].
 pub fn read_maybe_gzip(path: impl AsRef<Path>) -> Result<Vec<u8>> {
     let path = path.as_ref();
     let (mut reader, gzip, _) = open_maybe_gzip(path)?;
-    let out = read_up_to(path, &mut reader, gzip, MAX_READ_BYTES)?;
-    if out.len() as u64 > MAX_READ_BYTES {
+    let (limit, what) = match gzip {
+        true => (MAX_READ_BYTES.min(max_inflated_bytes()), "inflates to more"),
+        false => (MAX_READ_BYTES, "is larger"),
+    };
+    let out = read_up_to(path, &mut reader, gzip, limit)?;
+    if out.len() as u64 > limit {
         return Err(DataError::TooLarge {
             path: path.to_path_buf(),
-            what: "is larger".into(),
-            limit: MAX_READ_BYTES,
+            what: what.into(),
+            limit,
         });
     }
     Ok(out)
@@ -121,6 +147,15 @@ fn read_idx(path: &Path, magic: u32, kind: &'static str, ndims: usize) -> Result
             .map(|d| be_u32(&bytes, 4 + 4 * d) as u128)
             .product();
         let payload = u64::try_from(dims).unwrap_or(u64::MAX);
+        let declared = payload.saturating_add(header as u64);
+        let limit = max_inflated_bytes();
+        if gzip && declared > limit {
+            return Err(DataError::TooLarge {
+                path: path.to_path_buf(),
+                what: format!("declares {declared} bytes once inflated"),
+                limit,
+            });
+        }
         bytes.extend(read_up_to(path, &mut reader, gzip, payload)?);
         if gzip && bytes.len() as u64 > header as u64 + payload {
             // More than declared: a corrupt stream (which its checksum would show) or a bomb.

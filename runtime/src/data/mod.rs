@@ -45,9 +45,10 @@ pub use error::{DataError, Result};
 #[cfg(feature = "images")]
 pub use images::{load_image, ImageFolder, IMAGE_EXTENSIONS, MAX_DECODED_PIXELS, MAX_IMAGE_VALUES};
 pub use mnist::{
-    load_idx_images, load_idx_labels, load_idx_pair, read_maybe_gzip, Images, Mnist,
-    IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, MAX_READ_BYTES, MNIST_FILES,
+    load_idx_images, load_idx_labels, load_idx_pair, max_inflated_bytes, read_maybe_gzip,
+    set_max_inflated_bytes, Images, Mnist, DEFAULT_MAX_INFLATED_BYTES, IDX_IMAGES_MAGIC,
+    IDX_LABELS_MAGIC, MAX_READ_BYTES, MNIST_FILES,
 };
 pub use preprocess::{MinMaxScaler, StandardScaler};
 pub use series::{chronological_split, load_series, windows};
-pub use table::{LabelEncoder, Table, MAX_CSV_BYTES};
+pub use table::{LabelEncoder, Table, MAX_CSV_BYTES, MAX_CSV_LINE_BYTES};

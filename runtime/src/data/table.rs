@@ -26,15 +26,25 @@ impl RawCsv {
             .has_headers(true)
             .flexible(true)
             .trim(csv::Trim::All)
-            .from_reader(std::io::BufReader::new(file.take(MAX_CSV_BYTES + 1)));
-        // Whether the cap was reached: then what was read is cut, and that is the error.
-        let capped = |reader: &csv::Reader<std::io::BufReader<std::io::Take<std::fs::File>>>| {
-            (reader.get_ref().get_ref().limit() == 0).then(|| DataError::TooLarge {
+            .from_reader(LineCap::new(file.take(MAX_CSV_BYTES + 1)));
+        // Whether a cap was reached: then what was read is cut, and that is the error.
+        let capped = |reader: &csv::Reader<LineCap<std::io::Take<std::fs::File>>>| {
+            let cap = reader.get_ref();
+            if cap.overlong {
+                return Some(DataError::TooLarge {
+                    path: path.to_path_buf(),
+                    what: format!("has a line longer than that (line {})", cap.line + 1),
+                    limit: MAX_CSV_LINE_BYTES,
+                });
+            }
+            (cap.inner.limit() == 0).then(|| DataError::TooLarge {
                 path: path.to_path_buf(),
                 what: "is larger".into(),
                 limit: MAX_CSV_BYTES,
             })
         };
+        // What the rows take in memory (their bytes and field bounds), held to the cap too.
+        let mut held = 0u64;
         let csv_err = |source: csv::Error| DataError::Csv {
             path: path.to_path_buf(),
             line: source.position().map_or(0, |p| p.line()),
@@ -62,6 +72,16 @@ impl RawCsv {
                 return Err(e);
             }
             let record = record.map_err(csv_err)?;
+            held += (record.as_byte_record().as_slice().len()
+                + record.len() * std::mem::size_of::<usize>()
+                + std::mem::size_of::<(u64, csv::StringRecord)>()) as u64;
+            if held > MAX_CSV_BYTES {
+                return Err(DataError::TooLarge {
+                    path: path.to_path_buf(),
+                    what: "takes more in memory".into(),
+                    limit: MAX_CSV_BYTES,
+                });
+            }
             let line = record.position().map_or(0, |p| p.line());
             if record.len() != headers.len() {
                 return Err(DataError::RaggedRow {
@@ -108,9 +128,57 @@ impl RawCsv {
 }
 
 /// Parses a finite decimal number, or says where the field that is not one sits.
-/// Largest CSV file read: 1 GiB (the whole table is held in memory, and an endless stream
-/// such as `/dev/zero` must end in an error, not in an out-of-memory abort).
+/// Largest CSV file read: 1 GiB, which also bounds what its rows take in memory (their bytes
+/// and each field's bounds; the whole table is held in memory, and an endless stream such as
+/// `/dev/zero` must end in an error, not in an out-of-memory abort).
 pub const MAX_CSV_BYTES: u64 = 1 << 30;
+
+/// Longest line of a CSV file read: 16 MiB (the CSV reader buffers a record whole, and trims a
+/// copy of it, so a line of `/dev/zero` would take several times the file cap first).
+pub const MAX_CSV_LINE_BYTES: u64 = 16 << 20;
+
+/// A reader that fails at the first line longer than [`MAX_CSV_LINE_BYTES`], and says so
+/// (`overlong`, with the lines before it counted).
+pub(crate) struct LineCap<R> {
+    inner: R,
+    run: u64,
+    line: u64,
+    overlong: bool,
+}
+
+impl<R> LineCap<R> {
+    fn new(inner: R) -> Self {
+        LineCap {
+            inner,
+            run: 0,
+            line: 0,
+            overlong: false,
+        }
+    }
+}
+
+impl<R: Read> Read for LineCap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let too_long = || std::io::Error::other("a line longer than MAX_CSV_LINE_BYTES");
+        if self.overlong {
+            return Err(too_long());
+        }
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                self.line += 1;
+                self.run = 0;
+            } else {
+                self.run += 1;
+                if self.run > MAX_CSV_LINE_BYTES {
+                    self.overlong = true;
+                    return Err(too_long());
+                }
+            }
+        }
+        Ok(n)
+    }
+}
 
 /// A field as a number: finite, and within `f32`'s range (±3.4·10³⁸), so that a table loads
 /// the same for `f32` and `f64` models (beyond it `f32` would hold ±∞).

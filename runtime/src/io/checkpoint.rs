@@ -217,6 +217,75 @@ pub enum CheckpointError {
         /// The largest value accepted.
         limit: u64,
     },
+    /// The header (its length, from the file's first 8 bytes) is larger than a checkpoint of
+    /// the model can need: 64 KiB of metadata and 1 KiB per tensor it may hold. Checked before
+    /// the header is read.
+    #[error("{path}: the checkpoint's header takes {found} bytes, more than the {limit} a checkpoint of the model `{model}` can need")]
+    HeaderTooLarge {
+        /// The checkpoint file (for bytes, the `origin` given for them).
+        path: PathBuf,
+        /// The model's type name.
+        model: &'static str,
+        /// The header's length in the file.
+        found: u64,
+        /// The most accepted.
+        limit: u64,
+    },
+    /// The header holds more tensors than a checkpoint of the model can need (the weights'
+    /// [`max_tensors`](super::max_tensors), 16 for the optimizer and `fit`); reading stopped at
+    /// the first one beyond.
+    #[error("{path}: the checkpoint holds more than {limit} tensors, more than a checkpoint of the model `{model}` can need (the next one starts at byte {offset})")]
+    TooManyTensors {
+        /// The checkpoint file (for bytes, the `origin` given for them).
+        path: PathBuf,
+        /// The model's type name.
+        model: &'static str,
+        /// The most tensors accepted.
+        limit: usize,
+        /// The byte where the first tensor beyond the limit starts.
+        offset: usize,
+    },
+}
+
+/// Tensors a checkpoint may hold besides the weights: the optimizer's buffers (three at most)
+/// and the `fit/` tensors (three), with room to spare.
+const EXTRA_TENSORS: usize = 16;
+
+/// The most tensors a checkpoint of model `M` may hold.
+fn max_tensors<T: Scalar, M: Model<T>>() -> usize {
+    super::max_tensors::<T, M>() + EXTRA_TENSORS
+}
+
+/// The longest header a checkpoint of model `M` may have: 64 KiB of metadata, 1 KiB per tensor.
+fn max_header_bytes<T: Scalar, M: Model<T>>() -> u64 {
+    (64 << 10) + 1024 * max_tensors::<T, M>() as u64
+}
+
+/// The header's size and tensor count within what a checkpoint of `M` can need: the length is
+/// checked from the first 8 bytes, the entries by reading no further than the first beyond.
+fn within_bounds<T: Scalar, M: Model<T>>(bytes: &[u8], path: &Path) -> Result<(), CheckpointError> {
+    let found = bytes
+        .first_chunk::<8>()
+        .map_or(0, |len| u64::from_le_bytes(*len));
+    let limit = max_header_bytes::<T, M>();
+    if found > limit {
+        return Err(CheckpointError::HeaderTooLarge {
+            path: path.to_path_buf(),
+            model: M::NAME,
+            found,
+            limit,
+        });
+    }
+    let limit = max_tensors::<T, M>();
+    match Header::beyond(bytes, limit) {
+        Some(offset) => Err(CheckpointError::TooManyTensors {
+            path: path.to_path_buf(),
+            model: M::NAME,
+            limit,
+            offset,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// What a checkpoint says about itself, read without a trainer by [`read_info`].
@@ -240,7 +309,7 @@ pub struct CheckpointInfo {
 pub fn read_info(path: impl AsRef<Path>) -> Result<CheckpointInfo, CheckpointError> {
     let path = path.as_ref();
     let bytes = read(path)?;
-    let header = parse(&bytes, path)?;
+    let header = parse(&bytes, path, usize::MAX)?;
     let file = Parsed::new(&header, path)?;
     Ok(CheckpointInfo {
         epoch: file.number("epoch")?,
@@ -289,7 +358,8 @@ pub(crate) struct Restored<T, M> {
 /// The checkpoint's bytes: a function of the snapshot alone (metadata keys sorted, tensors in
 /// a fixed order).
 pub(crate) fn encode<T: Scalar>(s: &Snapshot<'_, T>) -> Vec<u8> {
-    let weights = Header::parse_all(&s.weights).expect("kiln::io writes valid safetensors");
+    let weights =
+        Header::parse_all(&s.weights, usize::MAX).expect("kiln::io writes valid safetensors");
     let mut metadata: BTreeMap<String, String> = weights
         .metadata()
         .filter_map(|(k, v)| Some((k.to_string(), v?.to_string())))
@@ -367,7 +437,8 @@ pub(crate) fn decode<T: Scalar, M: Model<T>>(
     optimizer: &'static str,
     streams: usize,
 ) -> Result<Restored<T, M>, CheckpointError> {
-    let header = parse(bytes, origin)?;
+    within_bounds::<T, M>(bytes, origin)?;
+    let header = parse(bytes, origin, max_tensors::<T, M>())?;
     let file = Parsed::new(&header, origin)?;
     let path = || origin.to_path_buf();
     let found = file.text("optimizer")?;
@@ -469,8 +540,8 @@ pub(crate) fn decode<T: Scalar, M: Model<T>>(
 }
 
 /// The checked safetensors header of a checkpoint.
-fn parse<'a>(bytes: &'a [u8], path: &Path) -> Result<Header<'a>, CheckpointError> {
-    Header::parse_all(bytes).map_err(|c| CheckpointError::Corrupt {
+fn parse<'a>(bytes: &'a [u8], path: &Path, tensors: usize) -> Result<Header<'a>, CheckpointError> {
+    Header::parse_all(bytes, tensors).map_err(|c| CheckpointError::Corrupt {
         path: path.to_path_buf(),
         reason: format!(
             "not a valid safetensors file: {} (at byte {})",
@@ -685,9 +756,11 @@ impl<'h, 'a> Parsed<'h, 'a> {
     }
 }
 
+/// The checkpoint's bytes; a path that is not a regular file is refused before it is opened
+/// (`WeightsError::NotAFile`), as weight files are.
 fn read(path: &Path) -> Result<Vec<u8>, CheckpointError> {
-    std::fs::read(path).map_err(|source| CheckpointError::Io {
-        path: path.to_path_buf(),
-        source,
+    super::file::read_file(path, false).map_err(|e| match e {
+        WeightsError::Io { path, source } => CheckpointError::Io { path, source },
+        other => other.into(),
     })
 }

@@ -3,7 +3,7 @@
 
 use super::header::Header;
 use super::layout::{specs, Naming};
-use super::read::{read_header, Fault};
+use super::read::{max_tensors, read_header, within_limit, Fault};
 #[cfg(feature = "save")]
 use super::write::{serialize, write_atomically, Tensor};
 use super::LoadOptions;
@@ -17,6 +17,16 @@ use std::path::{Path, PathBuf};
 /// Why a weight file could not be written or read.
 #[derive(Debug, thiserror::Error)]
 pub enum WeightsError {
+    /// The path is not a regular file (a FIFO, a device, a socket, a folder), and the caller
+    /// did not opt in with [`LoadOptions::allow_non_regular`]: reading it could block forever.
+    #[error("{path}: is {kind}, not a regular file (reading it could block forever; set `LoadOptions::allow_non_regular` to read it anyway)")]
+    NotAFile {
+        /// The path given.
+        path: PathBuf,
+        /// What it is: "a FIFO", "a character device", "a block device", "a socket",
+        /// "a directory".
+        kind: &'static str,
+    },
     /// The file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -111,6 +121,34 @@ pub enum WeightsError {
         index: usize,
         /// The value: NaN or ±∞.
         value: f64,
+    },
+    /// A value the tensor cannot hold: a count (BatchNorm's `num_batches_tracked`) that is
+    /// negative, fractional or above [`super::MAX_COUNT`].
+    #[error("{path}: tensor `{tensor}` holds {value} at element {index}, but its values must be {expected}")]
+    OutOfRange {
+        /// The file read (for bytes, the `origin` given for them).
+        path: PathBuf,
+        /// The tensor's name in the file.
+        tensor: String,
+        /// The element's flat index, in the tensor's row-major order.
+        index: usize,
+        /// The value.
+        value: f64,
+        /// What the values must be: "a whole count from 0 to 2⁵³".
+        expected: &'static str,
+    },
+    /// The header holds more tensors than the model can need ([`super::max_tensors`]); reading
+    /// stopped at the first one beyond.
+    #[error("{path}: the file holds more than {limit} tensors, more than the model `{model}` can need (the next one starts at byte {offset})")]
+    TooManyTensors {
+        /// The file read (for bytes, the `origin` given for them).
+        path: PathBuf,
+        /// The model's type name ([`Model::NAME`]).
+        model: &'static str,
+        /// The most tensors a file for this model may hold.
+        limit: usize,
+        /// The byte of the file where the first tensor beyond the limit starts.
+        offset: usize,
     },
 }
 
@@ -217,11 +255,59 @@ pub fn load_into_with<T: Scalar, M: Model<T>>(
     options: LoadOptions,
 ) -> Result<(), WeightsError> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|source| WeightsError::Io {
+    let bytes = read_file(path, options.allow_non_regular)?;
+    from_bytes_into_with(model, &bytes, path, options)
+}
+
+/// The bytes of the file at `path`, refusing anything but a regular file unless `any` (checked
+/// before opening, since opening a FIFO for reading blocks until a writer comes, and again on
+/// the opened file, in case the path was swapped in between).
+pub(crate) fn read_file(path: &Path, any: bool) -> Result<Vec<u8>, WeightsError> {
+    use std::io::Read;
+    let io = |source| WeightsError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    from_bytes_into_with(model, &bytes, path, options)
+    };
+    let regular = |meta: std::fs::Metadata| match special(&meta.file_type()) {
+        Some(kind) if !any => Err(WeightsError::NotAFile {
+            path: path.to_path_buf(),
+            kind,
+        }),
+        _ => Ok(meta.len()),
+    };
+    regular(std::fs::metadata(path).map_err(io)?)?;
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let len = regular(file.metadata().map_err(io)?)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.read_to_end(&mut bytes).map_err(io)?;
+    Ok(bytes)
+}
+
+/// What a file that is not regular is ("a FIFO", ...), or `None` for a regular file.
+fn special(kind: &std::fs::FileType) -> Option<&'static str> {
+    if kind.is_file() {
+        return None;
+    }
+    if kind.is_dir() {
+        return Some("a directory");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return Some("a FIFO");
+        }
+        if kind.is_char_device() {
+            return Some("a character device");
+        }
+        if kind.is_block_device() {
+            return Some("a block device");
+        }
+        if kind.is_socket() {
+            return Some("a socket");
+        }
+    }
+    Some("an unusual file")
 }
 
 /// Reads parameters from safetensors bytes into `model`; `origin` names the source in errors.
@@ -242,7 +328,8 @@ pub fn from_bytes_into_with<T: Scalar, M: Model<T>>(
     origin: &Path,
     options: LoadOptions,
 ) -> Result<(), WeightsError> {
-    let header = Header::parse_all(bytes)
+    within_limit::<T, M>(bytes).map_err(|fault| WeightsError::of::<T, M>(fault, origin))?;
+    let header = Header::parse_all(bytes, max_tensors::<T, M>())
         .map_err(|c| WeightsError::of::<T, M>(Fault::Corrupt(c), origin))?;
     read_header::<T, M>(&header, model.params_mut(), options)
         .map_err(|fault| WeightsError::of::<T, M>(fault, origin))
@@ -310,6 +397,24 @@ impl WeightsError {
                 tensor: tensor.to_string(),
                 index,
                 value,
+            },
+            Fault::OutOfRange {
+                tensor,
+                index,
+                value,
+                expected,
+            } => WeightsError::OutOfRange {
+                path,
+                tensor: tensor.to_string(),
+                index,
+                value,
+                expected,
+            },
+            Fault::TooManyTensors { limit, offset } => WeightsError::TooManyTensors {
+                path,
+                model: M::NAME,
+                limit,
+                offset,
             },
         }
     }

@@ -116,7 +116,8 @@ impl Span {
 
 /// Tensors [`Header::parse`] compares at a time without allocating (on the stack, 2.5 KiB):
 /// files of up to this many tensors are checked in O(n log n); larger ones in windows of it,
-/// O(n² / 64) comparisons. The `std` functions give a scratch of every tensor instead
+/// O(n² / 64) comparisons, where the readers first bound n by what the model can need
+/// ([`Header::beyond`]). The `std` functions give a scratch of every tensor instead
 /// ([`Header::parse_with`]), which is O(n log n) for any file.
 pub(crate) const WINDOW: usize = 64;
 
@@ -162,22 +163,45 @@ impl<'a> Header<'a> {
     }
 
     /// [`Header::parse`] with a scratch for every tensor the header can hold (one per 40 bytes
-    /// of JSON, the least an entry takes): O(n log n) checks for any file, and an allocation
-    /// no larger than the header itself.
+    /// of JSON, the least an entry takes, and at most `tensors`, which the caller checked with
+    /// [`Header::beyond`]): O(n log n) checks for any file, and an allocation no larger than
+    /// the header itself.
     #[cfg(feature = "std")]
-    pub(crate) fn parse_all(bytes: &'a [u8]) -> Result<Self, Corrupt> {
+    pub(crate) fn parse_all(bytes: &'a [u8], tensors: usize) -> Result<Self, Corrupt> {
         let claimed = bytes
             .first_chunk::<8>()
             .map_or(0, |len| u64::from_le_bytes(*len));
         let len = usize::try_from(claimed)
             .unwrap_or(usize::MAX)
             .min(bytes.len());
-        let mut scratch = alloc::vec![Span::default(); len / 40 + 1];
+        let mut scratch = alloc::vec![Span::default(); (len / 40).min(tensors) + 1];
         Self::parse_with(bytes, &mut scratch)
+    }
+
+    /// Where the entry after the first `limit` tensors starts, if the header holds more: found
+    /// by reading no further than that entry, so that a reader bounds its work by what the
+    /// model can need rather than by what the file holds. Malformed bytes before it are left
+    /// to [`Header::parse`] to report.
+    pub(crate) fn beyond(bytes: &'a [u8], limit: usize) -> Option<usize> {
+        let mut entries = Self::split(bytes).ok()?.cursor().ok()?;
+        for _ in 0..limit {
+            entries.next_entry().ok()??;
+        }
+        let entry = entries.next_entry().ok()??;
+        Some(entry.at)
     }
 
     /// [`Header::parse`], comparing the tensors `scratch.len()` at a time (at least one).
     pub(crate) fn parse_with(bytes: &'a [u8], scratch: &mut [Span]) -> Result<Self, Corrupt> {
+        let header = Self::split(bytes)?;
+        let mut entries = header.cursor()?;
+        while entries.next_entry()?.is_some() {}
+        header.check_layout(scratch)?;
+        Ok(header)
+    }
+
+    /// The header's JSON and the data, split at the length the first 8 bytes give.
+    fn split(bytes: &'a [u8]) -> Result<Self, Corrupt> {
         let corrupt = |reason, offset| Corrupt { reason, offset };
         let Some((len, rest)) = bytes.split_first_chunk::<8>() else {
             return Err(corrupt("shorter than the 8-byte header length", 0));
@@ -190,15 +214,11 @@ impl<'a> Header<'a> {
             ));
         };
         let (json, data) = rest.split_at(len);
-        let header = Header {
+        Ok(Header {
             json,
             base: 8,
             data,
-        };
-        let mut entries = header.cursor()?;
-        while entries.next_entry()?.is_some() {}
-        header.check_layout(scratch)?;
-        Ok(header)
+        })
     }
 
     fn span(&self, e: &Entry<'_>) -> Span {
@@ -230,10 +250,12 @@ impl<'a> Header<'a> {
         }
         let by_name = |a: &Span, b: &Span| self.name(a).chars().cmp(self.name(b).chars());
         let width = scratch.len();
-        let mut done = 0;
+        // One cursor fills the windows in turn (each entry is parsed once for them).
+        let mut cursor = self.cursor()?;
         loop {
             let mut filled = 0;
-            for (slot, e) in scratch.iter_mut().zip(self.entries().skip(done)) {
+            for slot in scratch.iter_mut() {
+                let Some(e) = cursor.next_entry()? else { break };
                 *slot = self.span(&e);
                 filled += 1;
             }
@@ -241,7 +263,11 @@ impl<'a> Header<'a> {
                 break;
             }
             let window = &mut scratch[..filled];
-            let later = || self.entries().skip(done + filled).map(|e| self.span(&e));
+            let later = || {
+                let mut after = cursor.clone();
+                core::iter::from_fn(move || after.next_entry().ok().flatten())
+                    .map(|e| self.span(&e))
+            };
             const DUPLICATE: &str = "two tensors have the same name";
             window.sort_unstable_by(by_name);
             if let Some(pair) = window.windows(2).find(|p| by_name(&p[0], &p[1]).is_eq()) {
@@ -258,7 +284,6 @@ impl<'a> Header<'a> {
             if let Some(s) = later().find(|s| window.iter().any(|w| w.collides(s))) {
                 return Err(at(&s, OVERLAP));
             }
-            done += filled;
             if filled < width {
                 break;
             }
@@ -367,6 +392,7 @@ impl<'a> Header<'a> {
 }
 
 /// Walks the header's top-level object.
+#[derive(Clone)]
 struct Entries<'a> {
     p: Parser<'a>,
     data: &'a [u8],
@@ -434,6 +460,19 @@ impl<'a> Entries<'a> {
             p.ws();
             p.expect(b':', "expected `:` after a key")?;
             p.ws();
+            // One key twice leaves its meaning open (the reference parser rejects it too).
+            let twice = if key.is("dtype") && dtype.is_some() {
+                Some("`dtype` appears twice in a tensor's entry")
+            } else if key.is("shape") && shape.is_some() {
+                Some("`shape` appears twice in a tensor's entry")
+            } else if key.is("data_offsets") && offsets.is_some() {
+                Some("`data_offsets` appears twice in a tensor's entry")
+            } else {
+                None
+            };
+            if let Some(reason) = twice {
+                return Err(p.err(reason));
+            }
             if key.is("dtype") {
                 dtype = Some(p.string()?);
             } else if key.is("shape") {

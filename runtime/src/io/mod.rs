@@ -60,14 +60,20 @@
 //! exclusively (`O_EXCL`, an unpredictable name) in the same folder, synced, then renamed over
 //! the target, so an interrupted save never leaves a half-written file under the final name,
 //! concurrent saves to one path each rename a whole file, and a symlink planted where the
-//! temporary file would go is never written through. Temporary files left by killed processes
-//! are removed by the next save to the same path (on Linux). [`checkpoint`] holds the training
+//! temporary file would go is never written through. The temporary file is locked (`flock`)
+//! while it is written, and temporary files left by killed processes are removed by the next
+//! save to the same path: those nobody holds locked, whatever PID namespace their writer ran
+//! in. A temporary name that would pass 255 bytes is shortened (a hash of the target's name),
+//! so every valid file name saves. [`checkpoint`] holds the training
 //! checkpoints, which go through the same reader, writer and save. Loading checks every tensor's name,
 //! dtype, shape and values and reports the first problem ([`WeightsError`]) with the file and
 //! tensor at fault: missing and unexpected tensors, tensors of different formats mixed in one
 //! file, wrong shapes (expected and found), wrong dtypes, non-finite values, truncated or corrupt
 //! bytes, and what the safetensors format forbids: two tensors of one name, overlapping or
-//! out-of-range `data_offsets`, bytes no tensor covers (gaps, trailing bytes). It never panics on malformed bytes, and a failed load leaves the model unchanged.
+//! out-of-range `data_offsets`, bytes no tensor covers (gaps, trailing bytes), a key twice in a tensor's entry, and more tensors
+//! than the model can need ([`max_tensors`], which bounds every read by the model). A path that
+//! is not a regular file (a FIFO, a device) is refused before it is opened, unless
+//! [`LoadOptions::allow_non_regular`] says otherwise. It never panics on malformed bytes, and a failed load leaves the model unchanged.
 //!
 //! ```
 //! # use kiln::model;
@@ -111,7 +117,8 @@ pub use file::{
 #[cfg(feature = "save")]
 pub use file::{save, save_as, to_bytes, to_bytes_as};
 pub use read::{
-    read, read_into, read_into_with, read_params, read_params_with, Dims, ReadError, TensorName,
+    max_tensors, read, read_into, read_into_with, read_params, read_params_with, Dims, ReadError,
+    TensorName, MAX_COUNT,
 };
 
 /// How a weight file names and lays out the tensors (see the [module docs](self)).
@@ -137,4 +144,9 @@ pub struct LoadOptions {
     /// Skip tensors that belong to no naming of the model (PyTorch's `strict=False`, for
     /// unexpected tensors only: missing tensors are still errors).
     pub ignore_unexpected: bool,
+    /// Read a path that is not a regular file: a FIFO, a character device, a socket (`std`
+    /// only). Off by default, which makes such a path a `WeightsError::NotAFile` before it is
+    /// opened, since reading one can block until a writer comes, or never end. With it on,
+    /// `load_with` reads the path to its end, as `std::fs::read` does.
+    pub allow_non_regular: bool,
 }

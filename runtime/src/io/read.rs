@@ -2,7 +2,7 @@
 //! `std`: the path for weights compiled into the binary with `include_bytes!`. The file
 //! functions of `std` builds call it too, and turn its [`Fault`] into their own errors.
 
-use super::header::{Corrupt, Entry, Header, JsonStr};
+use super::header::{Corrupt, Entry, Header, JsonStr, WINDOW};
 use super::layout::{specs, Map, Naming, Shape, Spec};
 use super::LoadOptions;
 use crate::{Model, Scalar};
@@ -231,6 +231,50 @@ pub enum ReadError {
         /// The value: NaN or ±∞.
         value: f64,
     },
+    /// A value the tensor cannot hold: a count (BatchNorm's `num_batches_tracked`) that is
+    /// negative, fractional or above [`MAX_COUNT`].
+    OutOfRange {
+        /// The tensor's name in the file.
+        tensor: TensorName,
+        /// The element's flat index, in the tensor's row-major order.
+        index: usize,
+        /// The value.
+        value: f64,
+        /// What the values must be: "a whole count from 0 to 2⁵³".
+        expected: &'static str,
+    },
+    /// The header holds more tensors than the model can need ([`max_tensors`]): reading stops
+    /// at the first one beyond, so that the work is bounded by the model, not by the file.
+    TooManyTensors {
+        /// The model's type name ([`Model::NAME`]).
+        model: &'static str,
+        /// The most tensors a file for this model may hold.
+        limit: usize,
+        /// The byte of the file where the first tensor beyond the limit starts.
+        offset: usize,
+    },
+}
+
+/// The most tensors a weight file for model `M` may hold: twice the most it has in any
+/// naming, plus 64 (room for a file's extra tensors with
+/// [`LoadOptions::ignore_unexpected`](super::LoadOptions::ignore_unexpected), and for
+/// [`ReadError::Unexpected`] to name the extra tensor of a careless file). A header with more
+/// is [`ReadError::TooManyTensors`], found before any other check: every reader's work is
+/// bounded by the model (a header of a million entries is rejected after reading the first
+/// few).
+pub fn max_tensors<T: Scalar, M: Model<T>>() -> usize {
+    let namings = [
+        Naming::Sequential,
+        Naming::ByName,
+        Naming::Keras,
+        Naming::Bare,
+    ];
+    let most = namings
+        .iter()
+        .map(|&naming| specs(M::INPUT_SHAPE, M::LAYERS, naming).count())
+        .max()
+        .unwrap_or(0);
+    2 * most + WINDOW
 }
 
 impl fmt::Display for ReadError {
@@ -291,6 +335,23 @@ impl fmt::Display for ReadError {
             } => write!(
                 f,
                 "tensor `{tensor}` holds a non-finite value ({value}) at element {index}"
+            ),
+            ReadError::OutOfRange {
+                tensor,
+                index,
+                value,
+                expected,
+            } => write!(
+                f,
+                "tensor `{tensor}` holds {value} at element {index}, but its values must be {expected}"
+            ),
+            ReadError::TooManyTensors {
+                model,
+                limit,
+                offset,
+            } => write!(
+                f,
+                "the file holds more than {limit} tensors, more than the model `{model}` can need (the next one starts at byte {offset})"
             ),
         }
     }
@@ -353,6 +414,16 @@ pub(crate) enum Fault<'a> {
         index: usize,
         value: f64,
     },
+    OutOfRange {
+        tensor: Name<'a>,
+        index: usize,
+        value: f64,
+        expected: &'static str,
+    },
+    TooManyTensors {
+        limit: usize,
+        offset: usize,
+    },
 }
 
 impl From<Corrupt> for Fault<'_> {
@@ -412,6 +483,22 @@ impl Fault<'_> {
                 tensor: name(tensor),
                 index,
                 value,
+            },
+            Fault::OutOfRange {
+                tensor,
+                index,
+                value,
+                expected,
+            } => ReadError::OutOfRange {
+                tensor: name(tensor),
+                index,
+                value,
+                expected,
+            },
+            Fault::TooManyTensors { limit, offset } => ReadError::TooManyTensors {
+                model: M::NAME,
+                limit,
+                offset,
             },
         }
     }
@@ -485,7 +572,19 @@ pub(crate) fn read_params_raw<'a, T: Scalar, M: Model<T>>(
             found: params.len(),
         });
     }
+    within_limit::<T, M>(bytes)?;
     read_header::<T, M>(&Header::parse(bytes)?, params, options)
+}
+
+/// [`Fault::TooManyTensors`] if the header holds more than [`max_tensors`]: checked first, by
+/// reading no further than the first tensor beyond.
+#[allow(clippy::result_large_err)]
+pub(crate) fn within_limit<'a, T: Scalar, M: Model<T>>(bytes: &'a [u8]) -> Result<(), Fault<'a>> {
+    let limit = max_tensors::<T, M>();
+    match Header::beyond(bytes, limit) {
+        Some(offset) => Err(Fault::TooManyTensors { limit, offset }),
+        None => Ok(()),
+    }
 }
 
 /// [`read_params_raw`] from a parsed header.
@@ -532,12 +631,39 @@ pub(crate) fn read_header<'a, T: Scalar, M: Model<T>>(
     Ok(())
 }
 
-/// A count stored as `I64` (8 little-endian bytes) as a scalar; negative counts are kept as
-/// they are, and are finite.
+/// The largest count a weight file may hold (BatchNorm's `num_batches_tracked`): 2⁵³, the
+/// largest below which every whole number is exact in `f64`, far beyond any training.
+pub const MAX_COUNT: u64 = 1 << 53;
+
+/// A count stored as `I64` (8 little-endian bytes) as a scalar (checked by [`check_count`]
+/// first).
 fn count<T: Scalar>(bytes: &[u8]) -> T {
+    T::of(raw_count(bytes) as f64)
+}
+
+fn raw_count(bytes: &[u8]) -> i64 {
     let mut le = [0u8; 8];
     le.copy_from_slice(&bytes[..8]);
-    T::of(i64::from_le_bytes(le) as f64)
+    i64::from_le_bytes(le)
+}
+
+/// Whether a counter's element (`I64`, or the model's dtype) is a whole count from 0 to
+/// [`MAX_COUNT`].
+fn check_count<T: Scalar>(chunk: &[u8], int: bool) -> Result<(), f64> {
+    if int {
+        let raw = raw_count(chunk);
+        return match u64::try_from(raw) {
+            Ok(n) if n <= MAX_COUNT => Ok(()),
+            _ => Err(raw as f64),
+        };
+    }
+    let v = T::read_le(chunk).to_f64();
+    let whole = (0.0..=MAX_COUNT as f64).contains(&v) && (v as u64) as f64 == v;
+    if whole {
+        Ok(())
+    } else {
+        Err(v)
+    }
 }
 
 /// Whether a file tensor called `name` belongs to `M` under `naming`.
@@ -686,6 +812,15 @@ fn check<'a, T: Scalar, M: Model<T>>(header: &Header<'a>, naming: Naming) -> Res
                     index: i,
                     value: v.to_f64(),
                 });
+            }
+            // A count in every naming (Keras' files keep it in the model's dtype).
+            if spec.param.torch.iter().any(|t| t.counter) {
+                check_count::<T>(chunk, counter).map_err(|value| Fault::OutOfRange {
+                    tensor,
+                    index: i,
+                    value,
+                    expected: "a whole count from 0 to 2⁵³",
+                })?;
             }
             if let Some((first_spec, first_entry)) = first {
                 let Some(a) = first_entry.data.get(i * size..(i + 1) * size) else {

@@ -90,20 +90,44 @@ fn json_string(s: &str) -> String {
     out
 }
 
-/// Where temporary files of saves to `name` start: `.<name>.kiln-`, then the saving process's
-/// id, `-`, a random part and `.tmp`.
+/// The longest file name most file systems take (ext4, XFS, btrfs, APFS, NTFS: 255 bytes).
+const NAME_MAX: usize = 255;
+
+/// What a temporary file's name adds to its prefix: 16 hex digits and `.tmp`.
+const TEMP_SUFFIX: usize = 16 + ".tmp".len();
+
+/// Where temporary files of saves to `name` start: `.<name>.kiln-`, then a random part and
+/// `.tmp`. When that would pass the 255 bytes a file name may have, the name is cut (at a
+/// character boundary) and a hash of the whole name follows it, `.<cut>~<hash>.kiln-`, so that
+/// every valid target has a valid temporary name, and one of its own.
 fn temp_prefix(name: &std::ffi::OsStr) -> String {
-    format!(".{}.kiln-", name.to_string_lossy())
+    let name = name.to_string_lossy();
+    let whole = format!(".{name}.kiln-");
+    if whole.len() + TEMP_SUFFIX <= NAME_MAX {
+        return whole;
+    }
+    // FNV-1a: the same in every process, so that every save finds the others' files.
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    let room = NAME_MAX - TEMP_SUFFIX - ".~0123456789abcdef.kiln-".len();
+    let mut cut = room;
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!(".{}~{hash:016x}.kiln-", &name[..cut])
 }
 
 /// Writes `bytes` to `path` atomically and safely against other writers: into a temporary
 /// file created exclusively (`O_EXCL`, with an unpredictable name, so a planted symlink or a
-/// concurrent save cannot be written through) in `path`'s folder, synced, then renamed over
+/// concurrent save cannot be written through) in `path`'s folder and locked (an exclusive
+/// advisory lock, `flock`, held until the file is renamed or removed), synced, then renamed over
 /// `path` (and the folder synced, so the rename survives a crash). Readers see the old file or
 /// the new one, never a mix; concurrent saves each rename a whole file, the last one wins. On
 /// failure the temporary file is removed and `path` is untouched. Temporary files that killed
-/// processes left for `path` are removed first (on Linux, where a process's liveness can be
-/// checked; a file whose process still runs is never touched).
+/// processes left for `path` are removed first: those no process holds locked (the lock goes
+/// with its holder, whatever its PID namespace), and that were written to or are a minute old
+/// (a file just created is locked a moment later).
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let name = path.file_name().ok_or_else(|| {
         std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path names no file")
@@ -114,7 +138,7 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()>
     };
     let prefix = temp_prefix(name);
     remove_stale(dir, &prefix);
-    let mut tmp = Temporary::create(dir, &format!("{prefix}{}-", std::process::id()))?;
+    let mut tmp = Temporary::create(dir, &prefix)?;
     tmp.file.write_all(bytes)?;
     tmp.file.sync_all()?;
     // On error the temporary file is dropped, which deletes it.
@@ -127,10 +151,11 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()>
 }
 
 /// A temporary file `<prefix><random>.tmp`, created exclusively (`create_new`: `O_CREAT |
-/// O_EXCL`, which never follows a symlink planted at the name), removed when dropped unless
-/// renamed into place. Written with std alone rather than the `tempfile` crate: these few lines
-/// are all that saving needs of it, and the main job's first build compiles five crates fewer
-/// (tempfile, fastrand, getrandom, rustix, linux-raw-sys).
+/// O_EXCL`, which never follows a symlink planted at the name) and locked, removed when dropped
+/// unless renamed into place (the lock is released with the handle, after the removal).
+/// Written with std alone rather than the `tempfile` crate: these few lines are all that saving
+/// needs of it, and the main job's first build compiles five crates fewer (tempfile, fastrand,
+/// getrandom, rustix, linux-raw-sys).
 struct Temporary {
     path: PathBuf,
     file: std::fs::File,
@@ -153,17 +178,30 @@ impl Temporary {
                 .open(&path)
             {
                 Ok(file) => {
-                    return Ok(Temporary {
+                    let tmp = Temporary {
                         path,
                         file,
                         persisted: false,
-                    })
+                    };
+                    // Where the file system has no locks, saves go on without them (and
+                    // clean-up, which cannot lock either, leaves every file alone).
+                    match tmp.file.try_lock() {
+                        Ok(()) | Err(std::fs::TryLockError::Error(_)) => {}
+                        // Someone locked it between its creation and now: not ours to write.
+                        Err(std::fs::TryLockError::WouldBlock) => continue,
+                    }
+                    return Ok(tmp);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
                 Err(e) => return Err(e),
             }
         }
-        Err(last.expect("32 attempts"))
+        Err(last.unwrap_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "no free temporary file name in 32 attempts",
+            )
+        }))
     }
 }
 
@@ -175,28 +213,42 @@ impl Drop for Temporary {
     }
 }
 
-/// Removes `dir/<prefix><pid>-*.tmp` whose process no longer runs.
+/// How old an empty temporary file must be to count as stale: its creator locks it the moment
+/// after creating it, and writes to it next.
+const EMPTY_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Removes `dir/<prefix>*.tmp` that were left behind: regular files that no process holds
+/// locked, and that are not empty or are older than [`EMPTY_GRACE`] (an empty young file may
+/// be one another save has just created and not yet locked). Symlinks and other files are
+/// never opened nor removed.
 fn remove_stale(dir: &Path, prefix: &str) {
-    if !cfg!(target_os = "linux") {
-        return;
-    }
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let file_name = entry.file_name();
-        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(prefix)) else {
+        let ours = file_name
+            .to_str()
+            .and_then(|n| n.strip_prefix(prefix))
+            .is_some_and(|rest| rest.ends_with(".tmp"));
+        let regular = entry.file_type().is_ok_and(|t| t.is_file());
+        if !ours || !regular {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(file) = std::fs::File::open(&path) else {
             continue;
         };
-        let Some((pid, _)) = rest.split_once('-') else {
+        // The lock is held until after removal, so that no save can take the name meanwhile.
+        if file.try_lock().is_err() {
+            continue;
+        }
+        let Ok(meta) = file.metadata() else {
             continue;
         };
-        let dead = pid.parse::<u32>().is_ok_and(|pid| {
-            pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists()
-        });
-        if dead && rest.ends_with(".tmp") {
-            // A symlink is removed itself, never what it points to.
-            let _ = std::fs::remove_file(entry.path());
+        let age = meta.modified().ok().and_then(|m| m.elapsed().ok());
+        if meta.is_file() && (meta.len() > 0 || age.is_some_and(|a| a >= EMPTY_GRACE)) {
+            let _ = std::fs::remove_file(&path);
         }
     }
 }
