@@ -37,6 +37,9 @@ pub struct Param {
     /// Whether optimizers update it. Non-trainable parameters (BatchNormalization's moving
     /// statistics) are stored after every trainable one, and only the training step moves them.
     pub trainable: bool,
+    /// Whether every value must be `≥ 0` (a variance): weight files with a negative value in it
+    /// are rejected.
+    pub non_negative: bool,
     /// Offset in the model's flat parameter buffer, filled in after shape inference.
     pub offset: usize,
 }
@@ -50,6 +53,7 @@ impl Param {
             init,
             torch,
             trainable: true,
+            non_negative: false,
             offset: 0,
         }
     }
@@ -58,6 +62,14 @@ impl Param {
     pub fn non_trainable(self) -> Self {
         Param {
             trainable: false,
+            ..self
+        }
+    }
+
+    /// The same parameter, whose values must not be negative (a variance).
+    pub fn non_negative(self) -> Self {
+        Param {
+            non_negative: true,
             ..self
         }
     }

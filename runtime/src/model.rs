@@ -180,6 +180,9 @@ pub struct ParamInfo {
     /// Whether optimizers update it (false for BatchNormalization's moving statistics, which
     /// come after every trainable parameter in the flat buffer).
     pub trainable: bool,
+    /// Whether every value must be `≥ 0` (BatchNormalization's moving variance): weight files
+    /// holding a negative value in it are rejected (`OutOfRange`).
+    pub non_negative: bool,
     /// First element in the flat buffer.
     pub offset: usize,
     /// Number of elements.

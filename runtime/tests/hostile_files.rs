@@ -354,6 +354,40 @@ fn checkpoints_keep_their_bytes() {
     assert_eq!(back.checkpoint_bytes(), bytes);
 }
 
+/// `Bn`'s file in both namings with `moving_variance` (`running_var`) set to `variance`.
+fn with_variance(variance: [f32; 3], format: io::Format) -> Vec<u8> {
+    let mut net = Bn::<f32>::seeded(0);
+    let var = Bn::<f32>::LAYERS[0]
+        .params
+        .iter()
+        .find(|p| p.non_negative)
+        .expect("BatchNormalization's variance is marked non-negative");
+    net.params_mut()[var.offset..var.offset + var.len].copy_from_slice(&variance);
+    io::to_bytes_as(&net, format)
+}
+
+#[test]
+fn a_negative_or_nan_moving_variance_is_rejected() {
+    for format in [io::Format::Keras, io::Format::Torch] {
+        let net: Bn<f32> = io::read(&with_variance([0.0, 1.0, 4.0], format)).unwrap();
+        assert!(net.params().contains(&4.0));
+        for (bad, index) in [([1.0, -0.5, 1.0], 1), ([1.0, 1.0, f32::NAN], 2)] {
+            let bytes = with_variance(bad, format);
+            let err = io::read::<f32, Bn<f32>>(&bytes).map(|_| ()).unwrap_err();
+            let named = err.to_string();
+            assert!(
+                named.contains("moving_variance") || named.contains("running_var"),
+                "{format:?}: {err}"
+            );
+            match err {
+                io::ReadError::OutOfRange { index: i, .. }
+                | io::ReadError::NonFinite { index: i, .. } => assert_eq!(i, index, "{err}"),
+                other => panic!("{format:?}: expected OutOfRange or NonFinite, got {other}"),
+            }
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
 

@@ -65,9 +65,10 @@ pub fn layer_infos(model: &Model) -> Vec<TokenStream> {
 fn param_info(layer: &str, p: &Param) -> TokenStream {
     let name = format!("{layer}.{}", p.name);
     let (shape, offset, len, trainable) = (&p.shape, p.offset, p.len(), p.trainable);
+    let non_negative = p.non_negative;
     let torch = p.torch.iter().map(torch_tensor);
     quote! {
-        ::kiln::ParamInfo { name: #name, shape: &[#(#shape),*], torch: &[#(#torch),*], trainable: #trainable, offset: #offset, len: #len }
+        ::kiln::ParamInfo { name: #name, shape: &[#(#shape),*], torch: &[#(#torch),*], trainable: #trainable, non_negative: #non_negative, offset: #offset, len: #len }
     }
 }
 

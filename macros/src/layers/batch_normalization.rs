@@ -148,7 +148,8 @@ impl LayerSpec for BatchNormalization {
         let c = input.last_axis();
         let mut params = Param::scale_and_shift(c, self.scale, self.center);
         let mean = Param::same_in_torch("moving_mean", vec![c], Init::Zeros, "running_mean");
-        let var = Param::same_in_torch("moving_variance", vec![c], Init::Ones, "running_var");
+        let var = Param::same_in_torch("moving_variance", vec![c], Init::Ones, "running_var")
+            .non_negative();
         // PyTorch's count of training batches, kept so that its files round-trip.
         let batches = Param::new(
             "num_batches_tracked",

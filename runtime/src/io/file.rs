@@ -134,7 +134,7 @@ pub enum WeightsError {
         index: usize,
         /// The value.
         value: f64,
-        /// What the values must be: "a whole count from 0 to 2⁵³".
+        /// What the values must be: "a whole count from 0 to 2⁵³", "a variance: 0 or more".
         expected: &'static str,
     },
     /// The header holds more tensors than the model can need ([`super::max_tensors`]); reading

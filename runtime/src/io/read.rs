@@ -240,7 +240,7 @@ pub enum ReadError {
         index: usize,
         /// The value.
         value: f64,
-        /// What the values must be: "a whole count from 0 to 2⁵³".
+        /// What the values must be: "a whole count from 0 to 2⁵³", "a variance: 0 or more".
         expected: &'static str,
     },
     /// The header holds more tensors than the model can need ([`max_tensors`]): reading stops
@@ -821,6 +821,14 @@ fn check<'a, T: Scalar, M: Model<T>>(header: &Header<'a>, naming: Naming) -> Res
                     value,
                     expected: "a whole count from 0 to 2⁵³",
                 })?;
+            }
+            if spec.param.non_negative && v < T::zero() {
+                return Err(Fault::OutOfRange {
+                    tensor,
+                    index: i,
+                    value: v.to_f64(),
+                    expected: "a variance: 0 or more",
+                });
             }
             if let Some((first_spec, first_entry)) = first {
                 let Some(a) = first_entry.data.get(i * size..(i + 1) * size) else {
