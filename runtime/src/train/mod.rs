@@ -27,7 +27,7 @@ use crate::io::WeightsError;
 use crate::losses::{FitsOutput, Loss};
 use crate::metrics::Metric;
 use crate::optim::{clip_grad_norm, Optimizer, Schedule};
-use crate::{AnyWidth, Mode, Model, Rng, Scalar, Workspace};
+use crate::{AnyWidth, GradAt, Mode, Model, Rng, Scalar, Workspace};
 use progress::EpochProgress;
 use shards::{training_shards, Shards};
 use std::path::Path;
@@ -467,22 +467,10 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
         let count = training_shards::<T, M>(n);
         let (loss, mut first);
         let grads = if count == 1 {
-            self.model.forward(&mut self.ws, x, n, Mode::Train);
-            let views = self.ws.loss_views();
-            let (value, at) = self.loss.loss_and_grad(
-                M::OUTPUT_ACTIVATION,
-                views.logits,
-                views.output,
-                y,
-                M::OUTPUT_SIZE,
-                n,
-                views.output_grad,
-            );
-            if !value.is_finite() {
-                return Err(Fault::Loss(value.to_f64()));
+            (loss, _) = forward_backward(&self.model, &self.loss, &mut self.ws, (x, y), (n, n));
+            if !loss.is_finite() {
+                return Err(Fault::Loss(loss.to_f64()));
             }
-            loss = value;
-            self.model.backward(&mut self.ws, x, n, at, false);
             self.model.update_moving_statistics(&self.ws, n);
             &mut self.ws.grads_mut()[..trainable]
         } else {
@@ -523,25 +511,7 @@ impl<T: Scalar, M: Model<T>, O: Optimizer<T>, L: Loss<T>> Trainer<T, M, O, L> {
         self.shards.run(n, |start, m, shard| {
             let xs = &x[start * M::INPUT_SIZE..(start + m) * M::INPUT_SIZE];
             let ys = &y[start * per_sample..(start + m) * per_sample];
-            model.forward(&mut shard.ws, xs, m, Mode::Train);
-            let views = shard.ws.loss_views();
-            let (value, at) = loss.loss_and_grad(
-                M::OUTPUT_ACTIVATION,
-                views.logits,
-                views.output,
-                ys,
-                M::OUTPUT_SIZE,
-                m,
-                views.output_grad,
-            );
-            let share = T::of(m as f64 / n as f64);
-            for g in &mut views.output_grad[..M::OUTPUT_SIZE * m] {
-                *g *= share;
-            }
-            (shard.loss, shard.at) = (value, at);
-            if value.is_finite() {
-                model.backward(&mut shard.ws, xs, m, at, false);
-            }
+            (shard.loss, shard.at) = forward_backward(model, loss, &mut shard.ws, (xs, ys), (m, n));
         });
         T::of(self.shards.loss_sum(n) / n as f64)
     }
@@ -940,6 +910,40 @@ fn samples_in<T: Scalar, M: Model<T>>(x: &[T]) -> Result<usize> {
         });
     }
     Ok(x.len() / M::INPUT_SIZE)
+}
+
+/// Forward, loss and backward of `m` of a batch's `n` samples (`x`, `y`) in `ws`, the loss
+/// gradient scaled by their share of the batch, `m/n` (left as it is for the whole batch):
+/// returns the `m` samples' mean loss and where its gradient is taken, and runs no backward
+/// pass when the loss is not finite.
+fn forward_backward<T: Scalar, M: Model<T>, L: Loss<T>>(
+    model: &M,
+    loss: &L,
+    ws: &mut M::Workspace,
+    (x, y): (&[T], &[L::Target]),
+    (m, n): (usize, usize),
+) -> (T, GradAt) {
+    model.forward(ws, x, m, Mode::Train);
+    let views = ws.loss_views();
+    let (value, at) = loss.loss_and_grad(
+        M::OUTPUT_ACTIVATION,
+        views.logits,
+        views.output,
+        y,
+        M::OUTPUT_SIZE,
+        m,
+        views.output_grad,
+    );
+    if m < n {
+        let share = T::of(m as f64 / n as f64);
+        for g in &mut views.output_grad[..M::OUTPUT_SIZE * m] {
+            *g *= share;
+        }
+    }
+    if value.is_finite() {
+        model.backward(ws, x, m, at, false);
+    }
+    (value, at)
 }
 
 /// The data sets `fit` and `evaluate` check, for errors that name the argument at fault.

@@ -162,10 +162,10 @@ impl<T: Scalar, M: Model<T>> Shards<T, M> {
 }
 
 /// Shards of a training batch of `n` samples for model `M`: one for a model with batch
-/// statistics (see the module's documentation).
+/// statistics (see the module's documentation). A layer that normalises by its batch's
+/// statistics keeps their moving averages as non-trainable parameters, so those are the sign.
 pub(crate) fn training_shards<T: Scalar, M: Model<T>>(n: usize) -> usize {
-    let batch_statistics = M::TRAINABLE_PARAMS < M::PARAM_COUNT
-        || M::LAYERS.iter().any(|l| l.kind == "BatchNormalization");
+    let batch_statistics = M::TRAINABLE_PARAMS < M::PARAM_COUNT;
     if batch_statistics {
         1
     } else {
